@@ -1,0 +1,70 @@
+"""Drawings → faces from the command line.
+
+    python -m p2p.infer SRC --out DST [--checkpoint PATH_OR_HUB_ID] [--seed N] [--samples K]
+
+SRC is one drawing or a folder of them; DST gets one PNG per drawing with the
+same stem (with --samples K: STEM_s0.png ... one per seed N, N+1, ...).
+Without --checkpoint the shipped default model is used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import cv2
+from tqdm import tqdm
+
+from data_prep.imageio import ImageLoadError, load_image
+from p2p.data import IMAGE_SUFFIXES
+from p2p.inference import FaceGenerator, is_blank, prepare_drawing
+from p2p.weights import CheckpointError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("src", type=Path, help="a drawing, or a folder of drawings")
+    parser.add_argument("--out", type=Path, required=True, help="folder for the generated faces")
+    parser.add_argument("--checkpoint", default=None, help="model folder or Hub id (default: the shipped model)")
+    parser.add_argument("--seed", type=int, default=0, help="dropout noise seed (first seed with --samples)")
+    parser.add_argument("--samples", type=int, default=1, help="faces per drawing, one per seed")
+    parser.add_argument("--device", default=None, help="cuda, cpu, ... (default: cuda when available)")
+    args = parser.parse_args(argv)
+
+    if args.src.is_dir():
+        files = sorted(p for p in args.src.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+    elif args.src.is_file():
+        files = [args.src]
+    else:
+        parser.error(f"{args.src}: no such file or folder")
+    if not files:
+        parser.error(f"{args.src}: no images ({', '.join(sorted(IMAGE_SUFFIXES))})")
+    try:
+        generator = FaceGenerator.from_pretrained(args.checkpoint, device=args.device)
+    except CheckpointError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    seeds = list(range(args.seed, args.seed + args.samples))
+    failed = 0
+    for path in tqdm(files, unit="drawing", disable=len(files) == 1):
+        try:
+            drawing = prepare_drawing(load_image(path), generator.size)
+        except ImageLoadError as err:
+            tqdm.write(f"skipped: {err}")
+            failed += 1
+            continue
+        if is_blank(drawing):
+            tqdm.write(f"note: {path} has (almost) no strokes; the face will be a guess")
+        for seed, face in zip(seeds, generator.samples(drawing, seeds), strict=True):
+            name = f"{path.stem}.png" if args.samples == 1 else f"{path.stem}_s{seed}.png"
+            cv2.imwrite(str(args.out / name), cv2.cvtColor(face, cv2.COLOR_RGB2BGR))
+    done = len(files) - failed
+    print(f"{done} drawing(s) → {args.out}" + (f"; {failed} unreadable" if failed else ""))
+    return 0 if done else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,97 @@
+"""Drawing in, face out: the inference API used by `p2p.infer`, `p2p.evaluate` and the app.
+
+`FaceGenerator` holds one loaded generator and no other state, so one instance
+can serve many users at once: every call brings its own drawing and seed, and
+the seed alone decides the dropout noise (see `UNetGenerator.forward`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+import cv2
+import numpy as np
+import torch
+from PIL import Image
+
+from data_prep.imageio import to_rgb
+from p2p.model import UNetGenerator
+from p2p.weights import load_generator
+
+ImageLike = Image.Image | np.ndarray
+INK_THRESHOLD = 128  # a pixel darker than this (after normalising) counts as a stroke
+MIN_INK_PIXELS = 20  # fewer stroke pixels than this at 256×256 is a blank canvas
+
+
+def prepare_drawing(image: ImageLike, size: int = 256) -> np.ndarray:
+    """Any drawing → the generator's input convention: size×size uint8, dark lines on white.
+
+    Handles every image mode `to_rgb` does (transparent backgrounds become white),
+    white-on-black strokes (inverted when most of the picture is dark), grey paper
+    (the paper's brightness is stretched to white) and any aspect ratio (padded
+    with white to a square, so the face is not distorted).
+    """
+    gray = cv2.cvtColor(to_rgb(image), cv2.COLOR_RGB2GRAY)
+    if np.median(gray) < 128:
+        gray = 255 - gray
+    paper = float(np.percentile(gray, 90))
+    if paper > 0:
+        gray = np.clip(gray.astype(np.float32) * (255.0 / paper), 0, 255).astype(np.uint8)
+    h, w = gray.shape
+    side = max(h, w)
+    top, left = (side - h) // 2, (side - w) // 2
+    gray = cv2.copyMakeBorder(gray, top, side - h - top, left, side - w - left, cv2.BORDER_CONSTANT, value=255)
+    interpolation = cv2.INTER_AREA if side > size else cv2.INTER_LINEAR
+    return cv2.resize(gray, (size, size), interpolation=interpolation)
+
+
+def is_blank(drawing: np.ndarray) -> bool:
+    """True for a prepared drawing with (almost) no strokes: nothing to turn into a face."""
+    scale = (256 * 256) / drawing.size
+    return np.count_nonzero(drawing < INK_THRESHOLD) * scale < MIN_INK_PIXELS
+
+
+def drawing_to_tensor(drawing: np.ndarray) -> torch.Tensor:
+    """uint8 H×W drawing → 1×H×W float tensor in [-1, 1]."""
+    return torch.from_numpy(drawing).float().div(127.5).sub(1.0).unsqueeze(0)
+
+
+def tensor_to_image(t: torch.Tensor) -> np.ndarray:
+    """C×H×W tensor in [-1, 1] → H×W×3 uint8 RGB (a one-channel tensor is repeated)."""
+    t = t.detach().float().cpu().clamp(-1, 1).add(1).mul(127.5).round().byte()
+    if t.shape[0] == 1:
+        t = t.expand(3, -1, -1)
+    return t.permute(1, 2, 0).numpy()
+
+
+class FaceGenerator:
+    """A loaded generator ready for drawings; thread-safe (no state changes after loading)."""
+
+    def __init__(self, model: UNetGenerator, device: str | torch.device | None = None) -> None:
+        self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        self.model = model.to(self.device).eval()
+        self.size = 2**model.num_downs
+
+    @classmethod
+    def from_pretrained(cls, source: str | os.PathLike | None = None, device: str | None = None) -> FaceGenerator:
+        """Load from a checkpoint folder or Hub id; None means the default model (see `p2p.weights`)."""
+        device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        return cls(load_generator(source, device=device), device)
+
+    @torch.inference_mode()
+    def generate_batch(self, drawings: Sequence[ImageLike], seeds: Sequence[int]) -> list[np.ndarray]:
+        """One forward pass for several (drawing, seed) pairs; returns size×size×3 uint8 faces."""
+        if len(drawings) != len(seeds):
+            raise ValueError(f"got {len(drawings)} drawings and {len(seeds)} seeds")
+        batch = torch.stack([drawing_to_tensor(prepare_drawing(d, self.size)) for d in drawings]).to(self.device)
+        faces = self.model(batch, seeds=[int(s) for s in seeds])
+        return [tensor_to_image(f) for f in faces]
+
+    def generate(self, drawing: ImageLike, seed: int = 0) -> np.ndarray:
+        """The face for one drawing; the same drawing and seed always give the same face."""
+        return self.generate_batch([drawing], [seed])[0]
+
+    def samples(self, drawing: ImageLike, seeds: Sequence[int]) -> list[np.ndarray]:
+        """Several samples of one drawing (one per seed) in one forward pass."""
+        return self.generate_batch([drawing] * len(seeds), seeds)

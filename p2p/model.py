@@ -1,0 +1,156 @@
+"""The pix2pix networks (Isola et al., CVPR 2017), written out flat so they read top to bottom.
+
+* `UNetGenerator`: encoder-decoder with skip connections between mirrored layers.
+  Dropout in the innermost decoder blocks is the model's only noise source, so it
+  stays on at inference; a per-sample seed picks the dropout masks.
+* `PatchDiscriminator`: a PatchGAN that classifies overlapping patches of the
+  (drawing, photo) pair as real or fake (70×70 receptive field with 3 layers).
+
+The generator carries huggingface_hub's `PyTorchModelHubMixin`, which gives it
+`save_pretrained` / `from_pretrained` / `push_to_hub` with `model.safetensors` +
+`config.json` (see `p2p.weights` for the error handling around loading).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from huggingface_hub import PyTorchModelHubMixin
+
+NORMS = ("instance", "batch")
+
+
+def _norm(kind: str, channels: int) -> nn.Module:
+    if kind == "batch":
+        return nn.BatchNorm2d(channels)
+    if kind == "instance":
+        # As in the reference implementation: no affine, no running stats, so a
+        # sample's output never depends on the rest of its batch.
+        return nn.InstanceNorm2d(channels, affine=False, track_running_stats=False)
+    raise ValueError(f"norm must be one of {NORMS}, got {kind!r}")
+
+
+def init_weights(module: nn.Module) -> None:
+    """The paper's initialisation: conv weights from N(0, 0.02), norm scales from N(1, 0.02)."""
+    for m in module.modules():
+        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
+            nn.init.normal_(m.weight, 0.0, 0.02)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+        elif isinstance(m, nn.BatchNorm2d):
+            nn.init.normal_(m.weight, 1.0, 0.02)
+            nn.init.zeros_(m.bias)
+
+
+class UNetGenerator(
+    nn.Module,
+    PyTorchModelHubMixin,
+    library_name="sketch2face",
+    tags=["pix2pix", "image-to-image", "sketch-to-face", "gan"],
+    pipeline_tag="image-to-image",
+    license="other",
+):
+    """U-Net generator: `num_downs` stride-2 convolutions down, as many transposed ones up.
+
+    `num_downs=8` with 256×256 inputs is the paper's unet_256 (1×1 bottleneck);
+    `ngf` is the width of the first layer (the paper uses 64) and doubles per level
+    up to 8·ngf. Inputs are drawings in [-1, 1] (`in_channels` = 1), outputs RGB in [-1, 1].
+    """
+
+    def __init__(
+        self,
+        in_channels: int = 1,
+        out_channels: int = 3,
+        num_downs: int = 8,
+        ngf: int = 64,
+        norm: str = "instance",
+        dropout: float = 0.5,
+    ) -> None:
+        super().__init__()
+        if num_downs < 5:
+            raise ValueError("num_downs must be at least 5")
+        self.in_channels, self.out_channels, self.num_downs = in_channels, out_channels, num_downs
+        self.dropout = dropout
+        widths = [ngf * min(2**i, 8) for i in range(num_downs)]  # ngf, 2ngf, 4ngf, 8ngf, 8ngf, ...
+
+        # Encoder. Each block after the first starts with LeakyReLU(0.2); the innermost has no norm.
+        self.downs = nn.ModuleList([nn.Conv2d(in_channels, widths[0], 4, 2, 1)])
+        for i in range(1, num_downs):
+            layers = [nn.LeakyReLU(0.2), nn.Conv2d(widths[i - 1], widths[i], 4, 2, 1)]
+            if i < num_downs - 1:
+                layers.append(_norm(norm, widths[i]))
+            self.downs.append(nn.Sequential(*layers))
+
+        # Decoder, innermost first. Every block but the innermost sees its input
+        # concatenated with the mirrored encoder output (the skip connection).
+        self.ups = nn.ModuleList()
+        for i in reversed(range(1, num_downs)):
+            c_in = widths[i] if i == num_downs - 1 else 2 * widths[i]
+            self.ups.append(
+                nn.Sequential(nn.ReLU(), nn.ConvTranspose2d(c_in, widths[i - 1], 4, 2, 1), _norm(norm, widths[i - 1]))
+            )
+        self.ups.append(nn.Sequential(nn.ReLU(), nn.ConvTranspose2d(2 * widths[0], out_channels, 4, 2, 1), nn.Tanh()))
+        # Dropout follows the decoder blocks just outside the innermost one, as in the
+        # reference unet_256 (three of them for num_downs=8).
+        self.dropout_after = set(range(1, num_downs - 4))
+        init_weights(self)
+
+    def forward(self, drawing: torch.Tensor, seeds: Sequence[int] | None = None) -> torch.Tensor:
+        """Generate photos from drawings (N×C×H×W, H and W divisible by 2**num_downs).
+
+        With `seeds` (one per sample) the dropout masks come from a private
+        generator per sample: the same drawing and seed give the same face on any
+        device and in any batch, without touching the global RNG. Without seeds
+        the masks come from the global RNG, as in training.
+        """
+        if seeds is not None and len(seeds) != drawing.shape[0]:
+            raise ValueError(f"got {len(seeds)} seeds for a batch of {drawing.shape[0]}")
+        generators = None if seeds is None else [torch.Generator().manual_seed(int(s)) for s in seeds]
+
+        skips = []
+        h = drawing
+        for down in self.downs:
+            h = down(h)
+            skips.append(h)
+        h = self.ups[0](skips[-1])
+        for i, up in enumerate(self.ups[1:], start=1):
+            if i - 1 in self.dropout_after:
+                h = self._dropout(h, generators)
+            h = up(torch.cat([skips[-1 - i], h], dim=1))
+        return h
+
+    def _dropout(self, h: torch.Tensor, generators: list[torch.Generator] | None) -> torch.Tensor:
+        if self.dropout == 0:
+            return h
+        if generators is None:
+            return F.dropout(h, self.dropout, training=True)
+        keep = 1.0 - self.dropout
+        mask = torch.stack([torch.rand(h.shape[1:], generator=g) < keep for g in generators])
+        return h * mask.to(device=h.device, dtype=h.dtype) / keep
+
+
+class PatchDiscriminator(nn.Module):
+    """PatchGAN: `n_layers` stride-2 convolutions then two stride-1 ones, one logit per patch.
+
+    With `n_layers=3` each output sees a 70×70 patch of the input, which is the
+    drawing and the photo stacked along the channels (conditional GAN).
+    """
+
+    def __init__(self, in_channels: int = 4, ndf: int = 64, n_layers: int = 3, norm: str = "instance") -> None:
+        super().__init__()
+        layers: list[nn.Module] = [nn.Conv2d(in_channels, ndf, 4, 2, 1), nn.LeakyReLU(0.2)]
+        width = ndf
+        for n in range(1, n_layers + 1):
+            stride = 2 if n < n_layers else 1
+            next_width = ndf * min(2**n, 8)
+            layers += [nn.Conv2d(width, next_width, 4, stride, 1), _norm(norm, next_width), nn.LeakyReLU(0.2)]
+            width = next_width
+        layers.append(nn.Conv2d(width, 1, 4, 1, 1))
+        self.net = nn.Sequential(*layers)
+        init_weights(self)
+
+    def forward(self, drawing: torch.Tensor, photo: torch.Tensor) -> torch.Tensor:
+        return self.net(torch.cat([drawing, photo], dim=1))

@@ -1,0 +1,156 @@
+"""Loading generator weights: shipped checkpoint, local folders, Hub ids, reference `.pth` files.
+
+`python -m p2p.weights SRC --out DIR [--fp16] [--push-to-hub OWNER/NAME]` publishes a trained generator.
+
+Everything that goes wrong while loading becomes a `CheckpointError` that names
+the file or id and says what to do, instead of a traceback from deep inside a
+library. Nothing here unpickles: weights are safetensors, and a reference
+implementation `.pth` goes through `torch.load(weights_only=True)`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+
+import torch
+from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError, OfflineModeIsEnabled
+from safetensors import SafetensorError
+
+from p2p.model import UNetGenerator
+
+DEFAULT_CHECKPOINT = Path(__file__).resolve().parent.parent / "checkpoints" / "sketch2face-celeba"
+MODEL_ENV_VAR = "SKETCH2FACE_MODEL"
+WEIGHTS_NAME = "model.safetensors"
+CONFIG_NAME = "config.json"
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint could not be loaded; the message names it and says why."""
+
+
+def default_checkpoint() -> str:
+    """The model the app and CLIs use when none is given: `$SKETCH2FACE_MODEL` or the shipped one."""
+    return os.environ.get(MODEL_ENV_VAR) or str(DEFAULT_CHECKPOINT)
+
+
+def load_generator(source: str | os.PathLike | None = None, device: str | torch.device = "cpu") -> UNetGenerator:
+    """Load a generator from a `save_pretrained` folder, a `.safetensors` file beside its
+    `config.json`, or a Hugging Face Hub id (through the Hub cache, so cached ids load offline)."""
+    source = str(source or default_checkpoint())
+    path = Path(source).expanduser()
+    if path.is_file() and path.suffix == ".pth":
+        raise CheckpointError(f"{path} is a PyTorch .pth file: load it with load_reference_pth(path, ...)")
+    if path.is_file():
+        path = path.parent
+    if path.is_dir():
+        for name in (CONFIG_NAME, WEIGHTS_NAME):
+            if not (path / name).is_file():
+                raise CheckpointError(f"{path} is not a generator checkpoint: {name} is missing")
+        try:
+            json.loads((path / CONFIG_NAME).read_text())
+        except (json.JSONDecodeError, UnicodeDecodeError) as err:
+            raise CheckpointError(f"{path / CONFIG_NAME} is not valid JSON: {err}") from err
+    elif source.startswith((".", "/", "~")) or source.count("/") != 1:
+        raise CheckpointError(f"{source}: no such checkpoint folder, and not a Hub id of the form 'owner/name'")
+    try:
+        model = UNetGenerator.from_pretrained(str(path) if path.is_dir() else source, map_location=str(device))
+    except (OfflineModeIsEnabled, LocalEntryNotFoundError) as err:
+        raise CheckpointError(
+            f"{source}: not in the local Hugging Face cache and the Hub cannot be reached "
+            f"(offline?). Download it once with network access, or pass a local folder."
+        ) from err
+    except HfHubHTTPError as err:
+        raise CheckpointError(f"{source}: the Hub refused the download ({err}). Check the id and your token.") from err
+    except (SafetensorError, OSError, ValueError, RuntimeError, TypeError) as err:
+        raise CheckpointError(
+            f"{source}: the weights in {WEIGHTS_NAME} cannot be loaded into a generator: {err}"
+        ) from err
+    return model.to(device).eval()
+
+
+def _reference_key_map(num_downs: int) -> dict[str, str]:
+    """Parameter-name prefixes of the reference implementation's nested UnetGenerator → ours."""
+    mapping = {"model.model.0": "downs.0", "model.model.3": f"ups.{num_downs - 1}.1"}
+    block = "model.model.1"
+    for level in range(1, num_downs - 1):
+        mapping |= {
+            f"{block}.model.1": f"downs.{level}.1",
+            f"{block}.model.2": f"downs.{level}.2",
+            f"{block}.model.5": f"ups.{num_downs - 1 - level}.1",
+            f"{block}.model.6": f"ups.{num_downs - 1 - level}.2",
+        }
+        block += ".model.3"
+    mapping |= {
+        f"{block}.model.1": f"downs.{num_downs - 1}.1",
+        f"{block}.model.3": "ups.0.1",
+        f"{block}.model.4": "ups.0.2",
+    }
+    return mapping
+
+
+def load_reference_pth(path: str | os.PathLike, **architecture: object) -> UNetGenerator:
+    """Load a `latest_net_G.pth` of the reference pix2pix implementation (junyanz/pytorch-CycleGAN-and-pix2pix).
+
+    The file holds no architecture, so give it: e.g. `in_channels=3, ngf=64, num_downs=8, norm="batch"`.
+    The reference omits conv biases next to batch norm; those stay zero here, which is the same function.
+    """
+    path = Path(path)
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:  # torch raises many types for a bad file; all mean the same here
+        raise CheckpointError(f"{path}: not a readable PyTorch weights file ({err})") from err
+    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+        raise CheckpointError(f"{path}: expected a state dict of tensors")
+    model = UNetGenerator(**architecture)  # type: ignore[arg-type]
+    renamed = {}
+    for prefix, ours in _reference_key_map(model.num_downs).items():
+        for key, value in state.items():
+            if key.startswith(prefix + "."):
+                renamed[ours + key[len(prefix) :]] = value
+    own = model.state_dict()
+    for key, value in own.items():  # biases the reference leaves out, and BN's counters
+        if key not in renamed and (key.endswith(".bias") or key.endswith("num_batches_tracked")):
+            renamed[key] = torch.zeros_like(value)
+    try:
+        model.load_state_dict(renamed, strict=True)
+    except RuntimeError as err:
+        raise CheckpointError(f"{path}: does not match the given architecture {architecture}: {err}") from err
+    return model.eval()
+
+
+def publish(source: str, dest: str | None = None, fp16: bool = False, repo_id: str | None = None) -> UNetGenerator:
+    """Copy a generator for release: optionally as fp16 (half the size, same faces to the eye),
+    into a local folder and/or to the Hub with `push_to_hub`."""
+    model = load_generator(source)
+    if fp16:
+        model = model.half()
+    if dest:
+        model.save_pretrained(dest)
+    if repo_id:
+        model.push_to_hub(repo_id)
+    return model
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Copy a trained generator to a folder and/or the Hugging Face Hub.")
+    parser.add_argument("source", help="checkpoint folder (e.g. runs/NAME/generator) or Hub id")
+    parser.add_argument("--out", help="folder to save_pretrained into (e.g. checkpoints/my-model)")
+    parser.add_argument("--fp16", action="store_true", help="store the weights as float16")
+    parser.add_argument("--push-to-hub", metavar="OWNER/NAME", help="upload to this Hub model repo (needs a token)")
+    args = parser.parse_args(argv)
+    if not (args.out or args.push_to_hub):
+        parser.error("give --out and/or --push-to-hub")
+    try:
+        publish(args.source, args.out, args.fp16, args.push_to_hub)
+    except CheckpointError as err:
+        parser.exit(2, f"error: {err}\n")
+    where = [f"to {args.out}"] if args.out else []
+    where += [f"to the Hub as {args.push_to_hub}"] if args.push_to_hub else []
+    print("saved " + " and ".join(where))
+
+
+if __name__ == "__main__":
+    main()
