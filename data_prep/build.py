@@ -1,0 +1,358 @@
+"""Build a paired pix2pix dataset from a folder of face photos.
+
+``python -m data_prep.build SRC OUT`` writes ``OUT/{train,val}/{stem}_{method}.jpg``
+(A|B side by side: A = line drawing stored as gray RGB, B = framed photo), the
+layout of the reference pix2pix implementation's ``aligned`` datasets, plus
+``OUT/manifest.json`` describing the source, every parameter, the counts, the
+split and each skipped file with its reason.
+
+Each photo gives one pair per method, with extraction parameters jittered by
+a seed derived from the file name, so a build is reproducible and a resumed
+build recreates exactly what an uninterrupted one would have. Outputs are
+written atomically (temporary file + ``os.replace``) and carry a JPEG comment
+with the settings they were made with, so after an interruption every existing
+output is complete and is kept, while outputs made with other settings are
+redone. OUT belongs to the build: pairs it would not produce (another split,
+method or ``--limit``) are removed, so that OUT always matches its manifest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime
+import hashlib
+import json
+import os
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from multiprocessing import Pool
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image
+from tqdm import tqdm
+
+from data_prep.edges import DEFAULT_METHOD, JITTER_RANGES, METHODS, edge_defaults, extract_edges, jitter_params
+from data_prep.framing import SOURCES, detect_source, frame_face
+from data_prep.imageio import IMAGE_SUFFIXES, ImageLoadError, image_size, list_files, load_image
+
+SPLITS = ("train", "val")
+JPEG_QUALITY = 95
+MIN_VAL_IDENTITIES = 10
+TEMP_MARKER = ".tmp-"
+
+
+@dataclass(frozen=True)
+class Job:
+    """One source photo and everything needed to turn it into pairs."""
+
+    path: str
+    name: str  # path relative to SRC, as reported in the manifest
+    stem: str  # output stem, unique within the build
+    group: str  # identity (or the file itself): the unit of the train/val split
+    split: str
+    methods: tuple[str, ...]
+    size: int
+    framing: str
+    seed: int
+
+
+@dataclass
+class Result:
+    """What happened to one source photo."""
+
+    name: str
+    written: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+def sample_params(job: Job, method: str) -> dict[str, float]:
+    """The jittered extraction parameters of one pair, from a seed stable across runs and machines."""
+    digest = hashlib.sha256(f"{job.seed}/{job.name}/{method}".encode()).digest()
+    return jitter_params(method, np.random.default_rng(int.from_bytes(digest[:8], "little")))
+
+
+def output_name(stem: str, method: str) -> str:
+    """File name of one pair inside its split folder."""
+    return f"{stem}_{method}.jpg"
+
+
+def settings_tag(job: Job, method: str) -> bytes:
+    """What a pair was made from, stored in its JPEG comment to recognise it on resume."""
+    params = json.dumps(sample_params(job, method), sort_keys=True)
+    return f"data_prep.build {method} framing={job.framing} size={job.size} params={params}".encode()
+
+
+def is_complete(path: Path, tag: bytes) -> bool:
+    """True if ``path`` is a finished pair made with the settings ``tag``."""
+    try:
+        with Image.open(path) as image:
+            return image.info.get("comment") == tag
+    except (OSError, ValueError):
+        return False
+
+
+def write_jpeg_atomic(image: np.ndarray, path: Path, comment: bytes) -> None:
+    """Write RGB ``image`` so ``path`` is either absent or complete, never partial."""
+    temp = path.with_name(f".{path.name}{TEMP_MARKER}{os.getpid()}")
+    try:
+        Image.fromarray(image).save(temp, format="JPEG", quality=JPEG_QUALITY, subsampling=0, comment=comment)
+        os.replace(temp, path)
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def process(job: Job, out: Path) -> Result:
+    """Create the missing pairs of one photo; a failure comes back as a reason, never raised."""
+    result = Result(job.name)
+    targets = {method: out / job.split / output_name(job.stem, method) for method in job.methods}
+    todo = [method for method, path in targets.items() if not is_complete(path, settings_tag(job, method))]
+    result.kept = [method for method in job.methods if method not in todo]
+    if not todo:
+        return result
+    try:
+        photo = frame_face(load_image(job.path), job.size, job.framing)
+        for method in todo:
+            drawing = extract_edges(photo, method, **sample_params(job, method))
+            pair = np.hstack([cv2.cvtColor(drawing, cv2.COLOR_GRAY2RGB), photo])
+            write_jpeg_atomic(pair, targets[method], settings_tag(job, method))
+            result.written.append(method)
+    except ImageLoadError as error:
+        result.error = str(error).removeprefix(f"{job.path}: ")
+    except Exception as error:  # one odd file must never stop a long build
+        result.error = f"could not process image ({type(error).__name__}: {error})"
+    return result
+
+
+def _process_in_worker(task: tuple[Job, Path]) -> Result:
+    cv2.setNumThreads(1)  # parallelism comes from the process pool
+    return process(*task)
+
+
+def read_identities(csv_path: Path) -> dict[str, str]:
+    """File name -> identity from a CSV with columns ``file`` and ``identity``."""
+    with csv_path.open(newline="") as handle:
+        reader = csv.DictReader(handle)
+        missing = {"file", "identity"} - set(reader.fieldnames or ())
+        if missing:
+            raise SystemExit(f"{csv_path}: missing column(s) {', '.join(sorted(missing))}")
+        return {row["file"]: row["identity"] for row in reader}
+
+
+def choose_val(groups: Iterable[str], fraction: float, seed: int) -> set[str]:
+    """Seeded choice of the groups (identities or files) held out for validation.
+
+    ``fraction`` of them, but at least :data:`MIN_VAL_IDENTITIES` (or half, if
+    there are fewer than twice that many) so validation is not a handful of people.
+    """
+    groups = sorted(set(groups))
+    if fraction <= 0 or len(groups) < 2:
+        return set()
+    count = max(round(fraction * len(groups)), min(MIN_VAL_IDENTITIES, len(groups) // 2), 1)
+    order = np.random.default_rng(seed).permutation(len(groups))
+    return {groups[i] for i in order[:count]}
+
+
+def plan(args: argparse.Namespace, src: Path, paths: list[Path]) -> tuple[list[Job], list[dict[str, str]]]:
+    """Jobs for the usable candidates (with their split) and the files skipped up front."""
+    identities = read_identities(args.identities) if args.identities else {}
+    framing = args.framing or detect_source(image_size(path) for path in paths)
+    skipped: list[dict[str, str]] = []
+    candidates: dict[str, tuple[Path, str]] = {}  # stem -> (path, name)
+    for path in paths:
+        name = path.relative_to(src).as_posix() if src.is_dir() else path.name
+        stem = str(Path(name).with_suffix("")).replace("/", "__")
+        if path.suffix.lower() not in IMAGE_SUFFIXES:
+            skipped.append({"file": name, "reason": f"not an image file (suffix {path.suffix or 'none'!r})"})
+        elif stem in candidates:
+            skipped.append({"file": name, "reason": f"same output name as {candidates[stem][1]}"})
+        else:
+            candidates[stem] = (path, name)
+    groups = {stem: identities.get(Path(name).name, name) for stem, (_, name) in candidates.items()}
+    val_groups = choose_val(groups.values(), args.val_fraction, args.seed)
+    jobs = [
+        Job(
+            str(path),
+            name,
+            stem,
+            groups[stem],
+            "val" if groups[stem] in val_groups else "train",
+            args.methods,
+            args.size,
+            framing,
+            args.seed,
+        )
+        for stem, (path, name) in candidates.items()
+    ]
+    return jobs, skipped
+
+
+def remove_leftovers(out: Path, expected: set[Path]) -> int:
+    """Delete temporary files, and pairs this build would not produce, from OUT's splits."""
+    pair_suffixes = tuple(output_name("", method) for method in METHODS)
+    removed = 0
+    for split in SPLITS:
+        for path in (out / split).iterdir():
+            stale = path.name.endswith(pair_suffixes) and path not in expected
+            if path.is_file() and (TEMP_MARKER in path.name or stale):
+                path.unlink()
+                removed += 1
+    return removed
+
+
+def run(jobs: list[Job], out: Path, workers: int) -> list[Result]:
+    """Process every job on ``workers`` processes, with a progress bar."""
+    tasks = [(job, out) for job in jobs]
+    progress = {"total": len(jobs), "unit": "photo", "desc": "build", "dynamic_ncols": True}
+    if workers <= 1 or len(jobs) <= 1:
+        return [_process_in_worker(task) for task in tqdm(tasks, **progress)]
+    with Pool(workers) as pool:
+        return list(tqdm(pool.imap_unordered(_process_in_worker, tasks, chunksize=8), **progress))
+
+
+def make_manifest(
+    args: argparse.Namespace,
+    argv: Sequence[str],
+    src: Path,
+    n_files: int,
+    jobs: list[Job],
+    results: list[Result],
+    skipped: list[dict[str, str]],
+    removed: int,
+) -> dict:
+    """Everything needed to understand and reproduce the dataset in OUT."""
+    errors = {result.name: result.error for result in results if result.error}
+    skipped = sorted(
+        skipped + [{"file": name, "reason": reason} for name, reason in errors.items()], key=lambda entry: entry["file"]
+    )
+    used = [job for job in jobs if job.name not in errors]
+    pairs = [
+        {
+            "output": f"{job.split}/{output_name(job.stem, method)}",
+            "file": job.name,
+            "method": method,
+            "params": sample_params(job, method),
+        }
+        for job in used
+        for method in job.methods
+    ]
+    counts = {split: {method: sum(job.split == split for job in used) for method in args.methods} for split in SPLITS}
+    for per_method in counts.values():
+        per_method["total"] = sum(per_method.values())
+    return {
+        "source": str(src),
+        "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "command": ["python", "-m", "data_prep.build", *argv],
+        "parameters": {
+            "size": args.size,
+            "methods": list(args.methods),
+            "default_method": DEFAULT_METHOD,
+            "val_fraction": args.val_fraction,
+            "identities": str(args.identities.resolve()) if args.identities else None,
+            "seed": args.seed,
+            "framing": jobs[0].framing if jobs else args.framing,
+            "limit": args.limit,
+            "jpeg_quality": JPEG_QUALITY,
+            "edge_defaults": {method: edge_defaults(method) for method in args.methods},
+            "jitter_ranges": {method: JITTER_RANGES[method] for method in args.methods},
+            "layout": "OUT/{train,val}/{stem}_{method}.jpg: A|B side by side, "
+            "A = drawing (black lines on white, gray RGB), B = photo",
+        },
+        "counts": {
+            "files_found": n_files,
+            "photos_used": len(used),
+            "skipped": len(skipped),
+            "pairs_written_this_run": sum(len(result.written) for result in results),
+            "pairs_kept_from_before": sum(len(result.kept) for result in results if not result.error),
+            "stale_files_removed": removed,
+            **counts,
+        },
+        "split": {
+            "by": "identity" if args.identities else "file",
+            "val_identities": sorted({job.group for job in used if job.split == "val"}) if args.identities else None,
+            "val_files": sorted(job.name for job in used if job.split == "val"),
+        },
+        "skipped": skipped,
+        "pairs": pairs,
+    }
+
+
+def write_json_atomic(data: dict, path: Path) -> None:
+    """Write ``data`` as JSON so ``path`` is never left half-written."""
+    temp = path.with_name(f".{path.name}{TEMP_MARKER}{os.getpid()}")
+    temp.write_text(json.dumps(data, indent=1) + "\n")
+    os.replace(temp, path)
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m data_prep.build",
+        description=__doc__.split("\n\n")[0],
+        epilog="Resumable: run the same command again after an interruption.",
+    )
+    parser.add_argument("src", type=Path, help="folder of face photos (searched recursively)")
+    parser.add_argument("out", type=Path, help="output dataset folder (pairs it would not produce are removed)")
+    parser.add_argument("--size", type=int, default=256, help="side of each image in pixels (default 256)")
+    parser.add_argument("--methods", default="canny,xdog", help="comma-separated edge methods (default canny,xdog)")
+    parser.add_argument(
+        "--val-fraction",
+        type=float,
+        default=0.05,
+        help="fraction of identities (or files) for validation, at least 10 (default 0.05)",
+    )
+    parser.add_argument(
+        "--identities",
+        type=Path,
+        help="CSV with columns file,identity: validation holds whole people unseen in training",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of the split and the parameter jitter (default 0)")
+    parser.add_argument(
+        "--framing", choices=SOURCES, help="face framing (default: celeba if all photos are 178x218, else auto)"
+    )
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes (default: all cores)")
+    parser.add_argument("--limit", type=int, help="use only the first N files, for quick tries")
+    args = parser.parse_args(argv)
+    args.methods = tuple(dict.fromkeys(m.strip() for m in args.methods.split(",") if m.strip()))
+    if not args.methods or set(args.methods) - set(METHODS):
+        parser.error(f"--methods must be a comma-separated subset of {','.join(METHODS)}")
+    if args.size < 16:
+        parser.error("--size must be at least 16")
+    if not 0 <= args.val_fraction < 1:
+        parser.error("--val-fraction must be in [0, 1)")
+    if not args.src.exists():
+        parser.error(f"{args.src} does not exist")
+    if args.identities and not args.identities.is_file():
+        parser.error(f"{args.identities} does not exist")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m data_prep.build``; returns 0 unless no photo at all could be used."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = parse_args(argv)
+    src = args.src.resolve()
+    paths = list_files(src)[: args.limit]
+    jobs, skipped = plan(args, src, paths)
+    for split in SPLITS:
+        (args.out / split).mkdir(parents=True, exist_ok=True)
+    expected = {args.out / job.split / output_name(job.stem, method) for job in jobs for method in job.methods}
+    removed = remove_leftovers(args.out, expected)
+    results = run(jobs, args.out, args.workers)
+    manifest = make_manifest(args, argv, src, len(paths), jobs, results, skipped, removed)
+    write_json_atomic(manifest, args.out / "manifest.json")
+    counts = manifest["counts"]
+    print(
+        f"{counts['photos_used']} photos -> train {counts['train']['total']} + val {counts['val']['total']} pairs "
+        f"in {args.out} ({counts['pairs_written_this_run']} written, {counts['pairs_kept_from_before']} kept, "
+        f"{removed} stale removed); {counts['skipped']} skipped, see {args.out / 'manifest.json'}",
+        file=sys.stderr,
+    )
+    return 0 if counts["photos_used"] or not paths else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,268 @@
+"""Photo to line art: Canny and XDoG edge extraction, plus the edges CLI.
+
+Convention everywhere (training data, app, command line): one channel uint8,
+black lines (0) on white paper (255).
+
+Real photos are small JPEGs (CelebA is 178x218) and both detectors love JPEG
+block edges, skin pores and hair texture. Line art a person could draw shows
+the face outline, eyes, brows, nose, mouth and the hair outline, so both
+methods share one cleaning recipe: edge-preserving smoothing before detection
+(two bilateral passes, which flatten texture and 8x8 blocks but keep contours),
+and removal of tiny connected line fragments afterwards. The defaults were
+chosen by looking at contact sheets of ~40 CelebA and UTKFace photos (dark
+backgrounds, glasses, beards, curly and blond hair): XDoG is the default
+because it gives the more complete, drawn-looking faces (eyes, nose, lips,
+face and hair outline); Canny gives simpler, more cartoon-like outlines and is
+mixed in at build time for variety.
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image
+from tqdm import tqdm
+
+from data_prep.framing import SOURCES, detect_source, frame_face
+from data_prep.imageio import IMAGE_SUFFIXES, ImageLoadError, image_size, list_files, load_image
+
+METHODS = ("canny", "xdog")
+DEFAULT_METHOD = "xdog"
+"""The extraction the default model is trained on, used by the app and the edges CLI."""
+MIN_GRADIENT = 8.0
+"""Sobel magnitudes (of 0-255 intensities) below this are flat: no Canny threshold from them."""
+INK_LEVEL = 0.98
+"""XDoG tones below this are part of a stroke."""
+REFERENCE_SIDE = 256
+"""Pixel parameters (sigmas, areas, widths) are given for a face this many pixels wide."""
+
+
+def to_gray(image: np.ndarray) -> np.ndarray:
+    """Luminance of an RGB or gray uint8 image (uint8 HxW)."""
+    if image.dtype != np.uint8:
+        raise ValueError(f"expected a uint8 image, got {image.dtype}")
+    if image.ndim == 3 and image.shape[2] == 1:
+        image = image[:, :, 0]
+    if image.ndim == 3:
+        return cv2.cvtColor(np.ascontiguousarray(image[:, :, :3]), cv2.COLOR_RGB2GRAY)
+    if image.ndim != 2:
+        raise ValueError(f"expected an HxW or HxWx3 image, got shape {image.shape}")
+    return image
+
+
+def pixel_scale(gray: np.ndarray) -> float:
+    """Factor from :data:`REFERENCE_SIDE` pixels to this image's pixels."""
+    return min(gray.shape) / REFERENCE_SIDE
+
+
+def equalize(gray: np.ndarray, clip_limit: float) -> np.ndarray:
+    """Local contrast equalisation (CLAHE), so faint features on pale faces count.
+
+    Without it XDoG draws dark regions in detail and pale skin not at all.
+    """
+    if clip_limit <= 0:
+        return gray
+    return cv2.createCLAHE(clipLimit=clip_limit, tileGridSize=(4, 4)).apply(gray)
+
+
+def smooth(gray: np.ndarray, strength: float) -> np.ndarray:
+    """Edge-preserving smoothing (float32 in [0, 1] out) against JPEG blocks and skin texture.
+
+    ``strength`` is the bilateral spatial sigma in pixels; 0 disables.
+    """
+    if strength > 0:
+        # Two gentle passes flatten texture better than one strong pass, which
+        # would start rounding off contours. (uint8 is 3x faster than float.)
+        for _ in range(2):
+            gray = cv2.bilateralFilter(gray, d=-1, sigmaColor=20.0, sigmaSpace=strength)
+    return gray.astype(np.float32) / 255.0
+
+
+def remove_small_lines(lines: np.ndarray, min_area: float) -> np.ndarray:
+    """Drop connected line fragments smaller than ``min_area`` pixels (bool mask)."""
+    if min_area <= 1 or not lines.any():
+        return lines
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(lines.astype(np.uint8), connectivity=8)
+    keep = stats[:, cv2.CC_STAT_AREA] >= min_area
+    keep[0] = False  # background label
+    return keep[labels]
+
+
+def thicken(lines: np.ndarray, stroke_width: float) -> np.ndarray:
+    """Dilate a thin line mask to about ``stroke_width`` pixels."""
+    width = round(stroke_width)
+    if width <= 1:
+        return lines
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (width, width))
+    return cv2.dilate(lines.astype(np.uint8), kernel).astype(bool)
+
+
+def canny_edges(
+    image: np.ndarray,
+    *,
+    sigma: float = 1.5,
+    smoothing: float = 4.0,
+    high_percentile: float = 83.0,
+    low_ratio: float = 0.4,
+    min_area: float = 40.0,
+    stroke_width: float = 2.0,
+) -> np.ndarray:
+    """Canny line drawing with thresholds chosen automatically per image.
+
+    The high threshold is the ``high_percentile`` of the gradient magnitude over
+    the non-flat pixels (so exposure and contrast do not matter, and a simple
+    drawing with few edges still gets them), the low one ``low_ratio`` times it.
+    ``sigma``: Gaussian pre-blur, ``smoothing``: bilateral strength, fragments
+    under ``min_area`` pixels are dropped, lines are dilated to ``stroke_width``.
+    Pixel parameters are for a 256-pixel image and scale with the image.
+    """
+    gray = to_gray(image)
+    scale = pixel_scale(gray)
+    gray = smooth(gray, smoothing * scale)
+    if sigma > 0:
+        gray = cv2.GaussianBlur(gray, (0, 0), sigma * scale)
+    gray8 = np.clip(gray * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    gx = cv2.Sobel(gray8, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(gray8, cv2.CV_32F, 0, 1, ksize=3)
+    magnitude = np.hypot(gx, gy)
+    textured = magnitude[magnitude >= MIN_GRADIENT]
+    if textured.size == 0:
+        lines = np.zeros(gray.shape, bool)  # flat image: nothing to draw
+    else:
+        high = float(np.percentile(textured, high_percentile))
+        lines = cv2.Canny(gray8, low_ratio * high, high, apertureSize=3, L2gradient=True) > 0
+    lines = thicken(remove_small_lines(lines, min_area * scale**2), stroke_width * scale)
+    return np.where(lines, 0, 255).astype(np.uint8)
+
+
+def xdog_edges(
+    image: np.ndarray,
+    *,
+    sigma: float = 0.8,
+    k: float = 1.6,
+    p: float = 50.0,
+    epsilon: float = -0.1,
+    phi: float = 50.0,
+    clahe: float = 2.0,
+    smoothing: float = 4.0,
+    min_area: float = 30.0,
+) -> np.ndarray:
+    """XDoG line drawing after Winnemöller et al. 2012, near-binary.
+
+    On intensities in [0, 1]: S = (1 + p)·G_sigma − p·G_{k·sigma}, then
+    T(u) = 1 if u ≥ epsilon else 1 + tanh(phi·(u − epsilon)). A flat region has
+    S = its intensity, so ``epsilon`` < 0 keeps even black hair and backgrounds
+    white (line art, not fills); only contrast, amplified by ``p``, draws lines.
+    ``phi`` = 50 makes the output nearly binary. Before: CLAHE with clip limit
+    ``clahe`` and bilateral ``smoothing``; after: fragments under ``min_area``
+    pixels are dropped. Pixel parameters are for a 256-pixel image and scale.
+    """
+    gray = to_gray(image)
+    scale = pixel_scale(gray)
+    gray = smooth(equalize(gray, clahe), smoothing * scale)
+    blur = cv2.GaussianBlur(gray, (0, 0), sigma * scale)
+    wide = cv2.GaussianBlur(gray, (0, 0), k * sigma * scale)
+    sharpened = (1.0 + p) * blur - p * wide
+    tone = np.where(sharpened >= epsilon, 1.0, 1.0 + np.tanh(phi * (sharpened - epsilon)))
+    # Soft edges of strokes are kept (anti-aliasing); isolated specks go.
+    ink = remove_small_lines(tone < INK_LEVEL, min_area * scale**2)
+    tone = np.where(ink, tone, 1.0)
+    return np.clip(tone * 255.0 + 0.5, 0, 255).astype(np.uint8)
+
+
+_EXTRACTORS = {"canny": canny_edges, "xdog": xdog_edges}
+
+
+def _extractor(method: str) -> Callable[..., np.ndarray]:
+    if method not in _EXTRACTORS:
+        raise ValueError(f"unknown edge method {method!r}; expected one of {METHODS}")
+    return _EXTRACTORS[method]
+
+
+def extract_edges(image: np.ndarray, method: str = DEFAULT_METHOD, **params: float) -> np.ndarray:
+    """Line drawing of ``image`` (uint8 RGB or gray) by ``method`` ("canny" or "xdog")."""
+    return _extractor(method)(image, **params)
+
+
+def edge_defaults(method: str) -> dict[str, float]:
+    """The default parameters of ``method`` (recorded in dataset manifests)."""
+    signature = inspect.signature(_extractor(method))
+    return {name: p.default for name, p in signature.parameters.items() if p.kind is p.KEYWORD_ONLY}
+
+
+JITTER_RANGES: dict[str, dict[str, tuple[float, float]]] = {
+    "canny": {"sigma": (1.0, 2.0), "smoothing": (3.0, 5.0), "high_percentile": (78.0, 88.0)},
+    "xdog": {"sigma": (0.7, 1.0), "p": (35.0, 70.0), "epsilon": (-0.15, -0.05), "smoothing": (3.0, 5.0)},
+}
+"""Uniform ranges for per-sample parameter jitter (build time); others stay default."""
+
+
+def jitter_params(method: str, rng: np.random.Generator) -> dict[str, float]:
+    """Random extraction parameters for one training sample, for variety."""
+    _extractor(method)  # validates the name
+    return {name: round(float(rng.uniform(low, high)), 4) for name, (low, high) in JITTER_RANGES[method].items()}
+
+
+def _output_path(path: Path, src: Path, dst: Path) -> Path:
+    """Where the drawing of ``path`` goes: same stem (and subfolder), .png."""
+    if src.is_file():
+        return dst if dst.suffix.lower() == ".png" else dst / f"{path.stem}.png"
+    return (dst / path.relative_to(src)).with_suffix(".png")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m data_prep.edges SRC DST``: photos to line drawings (PNG, same stems).
+
+    Returns 0 if at least one image was converted, 1 otherwise.
+    """
+    parser = argparse.ArgumentParser(
+        prog="python -m data_prep.edges",
+        description="Turn a photo or a folder of photos into line drawings (black lines on white PNG).",
+    )
+    parser.add_argument("src", type=Path, help="an image file or a folder (searched recursively)")
+    parser.add_argument("dst", type=Path, help="output folder (or a .png path when SRC is one file)")
+    parser.add_argument(
+        "--method",
+        choices=METHODS,
+        default=DEFAULT_METHOD,
+        help=f"edge extraction (default {DEFAULT_METHOD}, the one the default model was trained on)",
+    )
+    parser.add_argument("--size", type=int, default=256, help="side of the square output (default 256)")
+    parser.add_argument(
+        "--framing",
+        choices=SOURCES,
+        help="face framing (default: celeba if all images are 178x218, else auto face detection)",
+    )
+    args = parser.parse_args(argv)
+    if not args.src.exists():
+        parser.error(f"{args.src} does not exist")
+    if args.size < 16:
+        parser.error("--size must be at least 16")
+
+    paths = [path for path in list_files(args.src) if path.suffix.lower() in IMAGE_SUFFIXES]
+    framing = args.framing or detect_source(image_size(path) for path in paths)
+    converted, failures = 0, []
+    for path in tqdm(paths, unit="image", desc="edges", dynamic_ncols=True):
+        try:
+            photo = frame_face(load_image(path), args.size, framing)
+        except ImageLoadError as error:
+            failures.append(str(error))
+            continue
+        target = _output_path(path, args.src, args.dst)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(extract_edges(photo, args.method)).save(target)
+        converted += 1
+    for failure in failures:
+        print(f"skipped {failure}", file=sys.stderr)
+    print(f"{converted} drawing(s) written to {args.dst}, {len(failures)} skipped", file=sys.stderr)
+    return 0 if converted else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,255 @@
+"""data_prep.build on a tiny synthetic folder with broken and unusual files, and resume."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+
+from data_prep import build
+
+REPO = Path(__file__).resolve().parent.parent
+SIZE = 64
+PEOPLE, PHOTOS_EACH = 6, 2
+CONVERTIBLE = ["cmyk.jpg", "gray.png", "gray16.png", "rotated.jpg", "rgba.png"]
+BROKEN = {"empty.jpg": "empty", "truncated.jpg": "truncated", "text.png": "not an image", "notes.txt": "not an image"}
+
+
+def face(seed: int, height: int = 150, width: int = 120) -> np.ndarray:
+    """A synthetic face-like RGB image: background, hair, head, eyes, mouth."""
+    rng = np.random.default_rng(seed)
+    image = np.zeros((height, width, 3), np.uint8)
+    image[:] = rng.integers(0, 256, 3)
+    centre = (width // 2, height // 2 + 5)
+    cv2.ellipse(image, (centre[0], centre[1] - 15), (45, 50), 0, 180, 360, rng.integers(0, 120, 3).tolist(), -1)
+    cv2.ellipse(image, centre, (38, 50), 0, 0, 360, (225, 190, 160), -1)
+    for dx in (-15, 15):
+        cv2.ellipse(image, (centre[0] + dx, centre[1] - 10), (8, 4), 0, 0, 360, (40, 30, 30), -1)
+    cv2.ellipse(image, (centre[0], centre[1] + 25), (14, 5), 0, 0, 360, (150, 40, 50), -1)
+    return image
+
+
+def make_photo_folder(root: Path) -> tuple[Path, Path]:
+    """Photos of PEOPLE identities, unusual-but-usable images, broken files and an identity CSV."""
+    src = root / "photos"
+    src.mkdir()
+    rows = []
+    for person in range(PEOPLE):
+        for index in range(PHOTOS_EACH):
+            name = f"person{person}_{index}.jpg"
+            Image.fromarray(face(10 * person + index)).save(src / name, quality=90)
+            rows.append({"file": name, "identity": f"id{person}"})
+    Image.fromarray(face(100)).convert("CMYK").save(src / "cmyk.jpg")
+    Image.fromarray(face(101)).convert("L").save(src / "gray.png")
+    gray16 = face(102)[:, :, 0].astype(np.uint16) * 257
+    Image.fromarray(gray16).save(src / "gray16.png")
+    exif = Image.Exif()
+    exif[0x0112] = 6  # stored sideways, displayed upright
+    Image.fromarray(np.rot90(face(103))).save(src / "rotated.jpg", exif=exif)
+    Image.fromarray(np.dstack([face(104), np.full((150, 120), 200, np.uint8)])).save(src / "rgba.png")
+    (src / "empty.jpg").write_bytes(b"")
+    buffer = io.BytesIO()
+    Image.fromarray(face(105)).save(buffer, format="JPEG")
+    (src / "truncated.jpg").write_bytes(buffer.getvalue()[:700])
+    (src / "text.png").write_text("definitely not a PNG\n")
+    (src / "notes.txt").write_text("a stray text file\n")
+    csv_path = root / "identities.csv"
+    with csv_path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["file", "source_split", "identity"])
+        writer.writeheader()
+        writer.writerows({**row, "source_split": "train"} for row in rows)
+    return src, csv_path
+
+
+def outputs(out: Path) -> dict[str, int]:
+    """Relative path -> mtime (ns) of every pair in a built dataset."""
+    return {str(p.relative_to(out)): p.stat().st_mtime_ns for p in sorted(out.glob("*/*.jpg"))}
+
+
+@pytest.fixture
+def photos(tmp_path: Path) -> tuple[Path, Path]:
+    return make_photo_folder(tmp_path)
+
+
+def test_cli_build_converts_skips_and_splits_by_identity(tmp_path: Path, photos: tuple[Path, Path]) -> None:
+    src, identities = photos
+    out = tmp_path / "dataset"
+    command = [
+        sys.executable,
+        "-m",
+        "data_prep.build",
+        str(src),
+        str(out),
+        "--size",
+        str(SIZE),
+        "--identities",
+        str(identities),
+        "--val-fraction",
+        "0.3",
+        "--workers",
+        "2",
+    ]
+    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+
+    used = PEOPLE * PHOTOS_EACH + len(CONVERTIBLE)
+    assert manifest["counts"]["photos_used"] == used
+    skipped = {entry["file"]: entry["reason"] for entry in manifest["skipped"]}
+    assert skipped.keys() == BROKEN.keys()
+    for name, reason in BROKEN.items():
+        assert reason in skipped[name]
+
+    pairs = outputs(out)
+    assert len(pairs) == 2 * used  # one pair per method (canny, xdog)
+    for method in ("canny", "xdog"):
+        total = manifest["counts"]["train"][method] + manifest["counts"]["val"][method]
+        assert total == used
+    for path in pairs:
+        with Image.open(out / path) as image:
+            assert image.size == (2 * SIZE, SIZE) and image.mode == "RGB"
+        drawing = np.asarray(Image.open(out / path))[:, :SIZE]
+        assert np.median(drawing) > 200  # A: dark lines on white
+
+    identity = {row["file"]: row["identity"] for row in csv.DictReader(identities.open())}
+    val_files = set(manifest["split"]["val_files"])
+    val_ids = {identity.get(name, name) for name in val_files}
+    train_ids = {identity.get(p["file"], p["file"]) for p in manifest["pairs"] if p["output"].startswith("train/")}
+    assert val_ids and train_ids and not val_ids & train_ids
+    assert set(manifest["split"]["val_identities"]) == val_ids
+    assert {p.split("/")[1] for p in pairs if p.startswith("val/")} == {
+        f"{Path(name).stem}_{method}.jpg" for name in val_files for method in ("canny", "xdog")
+    }
+    assert manifest["parameters"]["size"] == SIZE and manifest["parameters"]["framing"] == "auto"
+
+
+def test_rotated_and_transparent_photos_are_upright_and_on_white(tmp_path: Path, photos: tuple[Path, Path]) -> None:
+    src, _ = photos
+    out = tmp_path / "dataset"
+    assert (
+        build.main(
+            [
+                str(src),
+                str(out),
+                "--size",
+                str(SIZE),
+                "--workers",
+                "1",
+                "--val-fraction",
+                "0",
+                "--framing",
+                "center",
+                "--methods",
+                "xdog",
+            ]
+        )
+        == 0
+    )
+    rotated = np.asarray(Image.open(out / "train" / "rotated_xdog.jpg"))[:, SIZE:]
+    upright = cv2.resize(face(103)[15:135], (SIZE, SIZE), interpolation=cv2.INTER_AREA)
+    assert np.abs(rotated.astype(int) - upright).mean() < 12
+
+
+def test_interrupted_build_resumes_without_redoing_finished_pairs(
+    tmp_path: Path, photos: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    src, identities = photos
+    out = tmp_path / "dataset"
+    args = [str(src), str(out), "--size", str(SIZE), "--identities", str(identities), "--workers", "1"]
+    real_extract, calls = build.extract_edges, []
+
+    def interrupted_extract(*a, **k):
+        calls.append(1)
+        if len(calls) > 9:
+            raise KeyboardInterrupt  # as if the user pressed Ctrl-C
+        return real_extract(*a, **k)
+
+    monkeypatch.setattr(build, "extract_edges", interrupted_extract)
+    with pytest.raises(KeyboardInterrupt):
+        build.main(args)
+    monkeypatch.undo()
+    first = outputs(out)
+    assert len(first) == 9 and not (out / "manifest.json").exists()
+    (out / "train" / ".leftover.jpg.tmp-999").write_bytes(b"half a file")
+
+    assert build.main(args) == 0
+    final = outputs(out)
+    used = PEOPLE * PHOTOS_EACH + len(CONVERTIBLE)
+    assert len(final) == 2 * used
+    assert all(final[path] == mtime for path, mtime in first.items())  # finished pairs not rewritten
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["counts"]["pairs_kept_from_before"] == 9
+    assert manifest["counts"]["pairs_written_this_run"] == 2 * used - 9
+    assert not list(out.glob("*/.*tmp-*"))
+
+    # A damaged pair is redone; a third run changes nothing else.
+    damaged = sorted(final)[0]
+    (out / damaged).write_bytes(b"\xff\xd8 broken")
+    assert build.main(args) == 0
+    again = outputs(out)
+    assert again[damaged] != final[damaged]
+    assert all(again[p] == final[p] for p in final if p != damaged)
+    with Image.open(out / damaged) as image:
+        assert image.size == (2 * SIZE, SIZE)
+    rebuilt = json.loads((out / "manifest.json").read_text())
+    assert rebuilt["split"] == manifest["split"] and rebuilt["pairs"] == manifest["pairs"]
+
+
+def test_split_without_identities_is_seeded_by_file(tmp_path: Path, photos: tuple[Path, Path]) -> None:
+    src, _ = photos
+    chosen = []
+    for seed in (1, 1, 2):
+        out = tmp_path / f"seed{seed}-{len(chosen)}"
+        assert (
+            build.main(
+                [
+                    str(src),
+                    str(out),
+                    "--size",
+                    "32",
+                    "--workers",
+                    "1",
+                    "--methods",
+                    "canny",
+                    "--seed",
+                    str(seed),
+                    "--val-fraction",
+                    "0.2",
+                ]
+            )
+            == 0
+        )
+        manifest = json.loads((out / "manifest.json").read_text())
+        assert manifest["split"]["by"] == "file"
+        chosen.append(manifest["split"]["val_files"])
+    assert chosen[0] == chosen[1] and chosen[0] != chosen[2] and chosen[0]
+
+
+def test_val_groups_are_at_least_ten_when_possible() -> None:
+    groups = [f"id{i}" for i in range(180)]
+    assert len(build.choose_val(groups, 0.05, seed=0)) == 10
+    assert len(build.choose_val(groups, 0.2, seed=0)) == 36
+    assert build.choose_val(groups, 0.0, seed=0) == set()
+    assert build.choose_val(groups, 0.05, seed=0) == build.choose_val(reversed(groups), 0.05, seed=0)
+
+
+def test_rebuild_with_other_settings_redoes_or_removes_pairs(tmp_path: Path, photos: tuple[Path, Path]) -> None:
+    src, _ = photos
+    out = tmp_path / "dataset"
+    common = [str(src), str(out), "--size", "32", "--workers", "1", "--val-fraction", "0"]
+    assert build.main([*common, "--methods", "canny"]) == 0
+    assert build.main([*common, "--methods", "xdog"]) == 0
+    names = [p.name for p in out.glob("train/*.jpg")]
+    assert names and all(name.endswith("_xdog.jpg") for name in names)  # canny pairs removed
+    assert build.main([*common, "--methods", "xdog", "--seed", "5"]) == 0  # other jitter: all redone
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["counts"]["pairs_kept_from_before"] == 0
+    assert manifest["counts"]["pairs_written_this_run"] == len(names)
