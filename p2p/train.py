@@ -345,6 +345,9 @@ class Trainer:
             drop_last=True,
             pin_memory=self.device.type == "cuda",
             persistent_workers=False,
+            # Without its own generator a DataLoader draws its workers' base seed from the global RNG, which
+            # also drives the dropout masks: a resumed run would then draw different masks than a straight one.
+            generator=torch.Generator().manual_seed(self.config.seed + epoch),
         )
 
     def request_stop(self, signum: int, frame: object) -> None:
@@ -353,12 +356,23 @@ class Trainer:
         self.stop_requested = True
 
     def train(self) -> None:
+        """Train to `config.steps`; Ctrl-C / SIGTERM stop after the current step with a checkpoint.
+
+        The previous signal handlers come back afterwards, so Ctrl-C works again in a
+        notebook or test session that called this.
+        """
+        handlers = {sig: signal.signal(sig, self.request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            self._train()
+        finally:
+            for sig, handler in handlers.items():
+                signal.signal(sig, handler)
+
+    def _train(self) -> None:
         config = self.config
         if self.is_main:
             self.out.mkdir(parents=True, exist_ok=True)
             (self.out / "config.json").write_text(json.dumps(dataclasses.asdict(config), indent=2))
-        signal.signal(signal.SIGINT, self.request_stop)
-        signal.signal(signal.SIGTERM, self.request_stop)
 
         batches_per_epoch = len(self.train_set) // (self.world * config.batch_size)
         if batches_per_epoch == 0:

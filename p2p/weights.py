@@ -56,7 +56,10 @@ def load_generator(source: str | os.PathLike | None = None, device: str | torch.
     elif source.startswith((".", "/", "~")) or source.count("/") != 1:
         raise CheckpointError(f"{source}: no such checkpoint folder, and not a Hub id of the form 'owner/name'")
     try:
-        model = UNetGenerator.from_pretrained(str(path) if path.is_dir() else source, map_location=str(device))
+        # strict: the mixin's default (False) would silently keep random weights for missing ones.
+        model = UNetGenerator.from_pretrained(
+            str(path) if path.is_dir() else source, map_location=str(device), strict=True
+        )
     except (OfflineModeIsEnabled, LocalEntryNotFoundError) as err:
         raise CheckpointError(
             f"{source}: not in the local Hugging Face cache and the Hub cannot be reached "
