@@ -18,9 +18,8 @@ import torch
 from torch.utils.data import Dataset
 
 from data_prep.augment import augment_drawing
+from data_prep.imageio import IMAGE_SUFFIXES
 from p2p.inference import drawing_to_tensor
-
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
 
 
 def image_to_tensor(rgb: np.ndarray) -> torch.Tensor:

@@ -16,8 +16,7 @@ from pathlib import Path
 import cv2
 from tqdm import tqdm
 
-from data_prep.imageio import ImageLoadError, load_image
-from p2p.data import IMAGE_SUFFIXES
+from data_prep.imageio import IMAGE_SUFFIXES, ImageLoadError, list_files, load_image
 from p2p.inference import FaceGenerator, is_blank, prepare_drawing
 from p2p.weights import CheckpointError
 
@@ -32,12 +31,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", default=None, help="cuda, cpu, ... (default: cuda when available)")
     args = parser.parse_args(argv)
 
-    if args.src.is_dir():
-        files = sorted(p for p in args.src.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
-    elif args.src.is_file():
-        files = [args.src]
-    else:
+    if not args.src.exists():
         parser.error(f"{args.src}: no such file or folder")
+    files = [p for p in list_files(args.src) if args.src.is_file() or p.suffix.lower() in IMAGE_SUFFIXES]
     if not files:
         parser.error(f"{args.src}: no images ({', '.join(sorted(IMAGE_SUFFIXES))})")
     try:

@@ -53,17 +53,20 @@ def load_generator(source: str | os.PathLike | None = None, device: str | torch.
             json.loads((path / CONFIG_NAME).read_text())
         except (json.JSONDecodeError, UnicodeDecodeError) as err:
             raise CheckpointError(f"{path / CONFIG_NAME} is not valid JSON: {err}") from err
-    elif source.startswith((".", "/", "~")) or source.count("/") != 1:
+    elif source.startswith((".", "/", "~")) or source.count("/") != 1 or path.parent.is_dir():
         raise CheckpointError(f"{source}: no such checkpoint folder, and not a Hub id of the form 'owner/name'")
+    target = str(path) if path.is_dir() else source
+    # strict: the mixin's default (False) would silently keep random weights for missing ones.
+    options = {"map_location": str(device), "strict": True}
     try:
-        # strict: the mixin's default (False) would silently keep random weights for missing ones.
-        model = UNetGenerator.from_pretrained(
-            str(path) if path.is_dir() else source, map_location=str(device), strict=True
-        )
+        try:  # the cache first, so a downloaded Hub id loads at once, offline too
+            model = UNetGenerator.from_pretrained(target, local_files_only=True, **options)
+        except LocalEntryNotFoundError:
+            model = UNetGenerator.from_pretrained(target, **options)
     except (OfflineModeIsEnabled, LocalEntryNotFoundError) as err:
         raise CheckpointError(
-            f"{source}: not in the local Hugging Face cache and the Hub cannot be reached "
-            f"(offline?). Download it once with network access, or pass a local folder."
+            f"{source}: no such local folder, not in the local Hugging Face cache, and the Hub cannot be "
+            f"reached (offline?). Download it once with network access, or pass a local folder."
         ) from err
     except HfHubHTTPError as err:
         raise CheckpointError(f"{source}: the Hub refused the download ({err}). Check the id and your token.") from err

@@ -1,0 +1,109 @@
+"""Inference latency of one 256×256 drawing, per generator size: p50 / p90 of `FaceGenerator.generate`.
+
+    python benchmarks/bench_inference.py [--quick] [--runs N]
+
+Times what the app does per request (prepare the drawing, one forward pass,
+back to uint8) in fp32 with all CPU cores, for unet_256 generators of width
+ngf = 64 / 32 / 16 (randomly initialised: only the architecture matters for
+speed) and for the shipped checkpoint when it is there; on CUDA also on the GPU.
+Prints a markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
+
+from p2p.inference import FaceGenerator  # noqa: E402
+from p2p.model import UNetGenerator  # noqa: E402
+from p2p.weights import DEFAULT_CHECKPOINT, load_generator  # noqa: E402
+
+SHARED_CPU_NOTE = "CPU numbers are noisy when other jobs (e.g. a training run) share the cores."
+
+
+def cpu_name() -> str:
+    """The CPU model from /proc/cpuinfo (Linux), else whatever `platform` knows."""
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or platform.machine()
+
+
+def machine_info() -> str:
+    """One line naming the software and hardware the numbers come from."""
+    gpu = f", GPU: {torch.cuda.get_device_name()}" if torch.cuda.is_available() else ", no GPU"
+    return (f"torch {torch.__version__}, Python {platform.python_version()}, CPU: {cpu_name()} "
+            f"({os.cpu_count()} logical cores, torch threads {torch.get_num_threads()}){gpu}")
+
+
+def percentiles(fn: Callable[[int], object], runs: int, warmup: int, device: torch.device) -> tuple[float, float]:
+    """(p50, p90) in milliseconds of `fn(i)` over `runs` calls after `warmup` untimed ones."""
+    times = []
+    for i in range(warmup + runs):
+        start = time.perf_counter()
+        fn(i)
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+        times.append(time.perf_counter() - start)
+    p50, p90 = np.percentile(np.array(times[warmup:]) * 1000, [50, 90])
+    return float(p50), float(p90)
+
+
+def sample_drawing() -> np.ndarray:
+    """A 256×256 face-like line drawing (black on white): the content does not change the timing."""
+    drawing = np.full((256, 256), 255, np.uint8)
+    cv2.ellipse(drawing, (128, 120), (60, 80), 0, 0, 360, 0, 2)
+    for x in (105, 151):
+        cv2.circle(drawing, (x, 105), 6, 0, 2)
+    cv2.ellipse(drawing, (128, 160), (20, 8), 0, 0, 180, 0, 2)
+    return drawing
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="few runs: a smoke test, not a measurement")
+    parser.add_argument("--runs", type=int, default=None, help="timed runs per model (default 30, quick 5)")
+    parser.add_argument("--checkpoint", type=Path, default=DEFAULT_CHECKPOINT, help="the shipped model, if present")
+    args = parser.parse_args(argv)
+    runs = args.runs or (5 if args.quick else 30)
+    warmup = 1 if args.quick else 3
+    torch.set_num_threads(os.cpu_count() or 1)
+
+    models: list[tuple[str, UNetGenerator]] = [(f"unet_256, ngf={n}", UNetGenerator(num_downs=8, ngf=n))
+                                               for n in (64, 32, 16)]
+    if (args.checkpoint / "model.safetensors").is_file():
+        shipped = load_generator(args.checkpoint)
+        models.append((f"shipped {args.checkpoint.name} (ngf={shipped.downs[0].out_channels})", shipped))
+    devices = [torch.device("cpu")] + ([torch.device("cuda")] if torch.cuda.is_available() else [])
+    drawing = sample_drawing()
+
+    print(f"Inference latency, one 256×256 drawing (prepare + forward + to uint8, fp32), {runs} runs after "
+          f"{warmup} warm-up\n{machine_info()}\n")
+    print("| model | parameters | device | p50 ms | p90 ms |\n|---|---:|---|---:|---:|")
+    for name, model in models:
+        params = sum(p.numel() for p in model.parameters())
+        for device in devices:
+            generator = FaceGenerator(model, device=device)
+            p50, p90 = percentiles(lambda i, g=generator: g.generate(drawing, seed=i), runs, warmup, device)
+            where = torch.cuda.get_device_name(device) if device.type == "cuda" else "CPU"
+            print(f"| {name} | {params / 1e6:.1f} M | {where} | {p50:.1f} | {p90:.1f} |")
+    if not (args.checkpoint / "model.safetensors").is_file():
+        print(f"\n(no shipped checkpoint at {args.checkpoint}: not timed)")
+    print(f"\n{SHARED_CPU_NOTE}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,72 @@
+"""Shared helpers for the p2p tests: tiny synthetic A|B datasets and tiny generators.
+
+Everything is small (64×64 images, ngf 8) so that the whole p2p suite runs in
+about a minute on two busy CPU cores.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+
+from p2p.model import UNetGenerator
+
+# Every p2p test module imports this one: one torch thread keeps the tests from fighting over the (shared) CPU.
+torch.set_num_threads(1)
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SIZE, NUM_DOWNS = 64, 6  # the trainer needs size == 2**num_downs
+
+# Flags for a CPU run of `p2p.train` on `make_dataset` output that is fast and bit-for-bit reproducible.
+TINY_TRAIN_FLAGS = [
+    "--size", str(SIZE), "--num-downs", str(NUM_DOWNS), "--load-size", "72", "--ngf", "8", "--ndf", "8",
+    "--batch-size", "2", "--workers", "0", "--amp", "off", "--device", "cpu", "--sample-every", "1000",
+    "--log-every", "1",
+]
+
+
+def face_pair(index: int, size: int = SIZE) -> tuple[np.ndarray, np.ndarray]:
+    """A synthetic (drawing, photo): an outlined ellipse 'face' with eyes, on paper / on a coloured background."""
+    rng = np.random.default_rng(index)
+    centre = (size // 2 + int(rng.integers(-4, 5)), size // 2 + int(rng.integers(-4, 5)))
+    axes = (size // 4 + int(rng.integers(-3, 4)), size // 3 + int(rng.integers(-3, 4)))
+    eyes = [(centre[0] + dx, centre[1] - size // 10) for dx in (-size // 10, size // 10)]
+    drawing = np.full((size, size), 255, np.uint8)
+    cv2.ellipse(drawing, centre, axes, 0, 0, 360, 0, 1)
+    photo = np.empty((size, size, 3), np.uint8)
+    photo[:] = rng.integers(40, 200, 3)
+    cv2.ellipse(photo, centre, axes, 0, 0, 360, (224, 172, 140), -1)
+    for eye in eyes:
+        cv2.circle(drawing, eye, 2, 0, 1)
+        cv2.circle(photo, eye, 2, (40, 30, 30), -1)
+    return drawing, photo
+
+
+def make_dataset(root: Path, train: int = 8, val: int = 2, size: int = SIZE) -> Path:
+    """A `data_prep.build`-style folder: root/{train,val}/NNNN.jpg, each drawing|photo side by side."""
+    for split, count, offset in (("train", train, 0), ("val", val, 1000)):
+        (root / split).mkdir(parents=True, exist_ok=True)
+        for i in range(count):
+            drawing, photo = face_pair(offset + i, size)
+            ab = np.hstack([cv2.cvtColor(drawing, cv2.COLOR_GRAY2BGR), cv2.cvtColor(photo, cv2.COLOR_RGB2BGR)])
+            cv2.imwrite(str(root / split / f"{i:04d}.jpg"), ab, [cv2.IMWRITE_JPEG_QUALITY, 95])
+    return root
+
+
+def tiny_generator(num_downs: int = NUM_DOWNS, ngf: int = 8, seed: int = 0) -> UNetGenerator:
+    """A randomly initialised small generator; the seed fixes its weights."""
+    torch.manual_seed(seed)
+    return UNetGenerator(num_downs=num_downs, ngf=ngf).eval()
+
+
+def subprocess_env(**extra: str) -> dict[str, str]:
+    """Environment for child Python processes: the repo importable, one thread each (the CPU is shared)."""
+    return {**os.environ, "PYTHONPATH": str(REPO_ROOT), "OMP_NUM_THREADS": "1", **extra}
+
+
+PYTHON = sys.executable

@@ -1,0 +1,143 @@
+"""p2p.train: the losses learn, checkpoints resume exactly, Ctrl-C saves, DDP runs on 2 CPU processes."""
+
+from __future__ import annotations
+
+import math
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import torch
+from p2p_testutils import PYTHON, REPO_ROOT, TINY_TRAIN_FLAGS, make_dataset, subprocess_env
+
+from p2p import train
+from p2p.train import TrainConfig, Trainer, gan_loss, lr_factor
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_dataset(tmp_path_factory.mktemp("data"))
+
+
+def tiny_trainer(data: Path, out: Path, **overrides: object) -> Trainer:
+    config = TrainConfig(data=str(data), out=str(out), size=64, num_downs=6, load_size=72, ngf=8, ndf=8,
+                         batch_size=2, workers=0, amp="off", device="cpu", steps=1000)
+    return Trainer(TrainConfig(**{**vars(config), **overrides}))
+
+
+def run_cli(data: Path, out: Path, *flags: str) -> None:
+    train.main(["--data", str(data), "--out", str(out), *TINY_TRAIN_FLAGS, *flags])
+
+
+def test_a_few_steps_reduce_the_l1_loss_on_a_fixed_batch(data: Path, tmp_path: Path) -> None:
+    trainer = tiny_trainer(data, tmp_path, gan_mode="vanilla")
+    drawing, photo = (torch.stack(t) for t in zip(*(trainer.train_set[i] for i in range(2))))
+    history = [trainer.train_step(drawing, photo) for _ in range(40)]
+    assert set(history[0]) == {"D_real", "D_fake", "G_GAN", "G_L1"}
+    first, last = (sum(h["G_L1"] for h in part) / 3 for part in (history[:3], history[-3:]))
+    assert last < 0.85 * first, (first, last)
+    assert trainer.step == 40
+
+
+@pytest.mark.parametrize("mode", ["lsgan", "hinge", "none"])
+def test_every_gan_mode_trains(data: Path, tmp_path: Path, mode: str) -> None:
+    trainer = tiny_trainer(data, tmp_path, gan_mode=mode)
+    drawing, photo = (torch.stack(t) for t in zip(*(trainer.train_set[i] for i in range(2))))
+    losses = [trainer.train_step(drawing, photo) for _ in range(2)][-1]
+    assert all(math.isfinite(v) for v in losses.values())
+    assert ("G_GAN" in losses) == (mode != "none")
+
+
+def test_gan_losses_and_learning_rate_schedule() -> None:
+    zero, big = torch.zeros(1, 1, 4, 4), torch.full((1, 1, 4, 4), 5.0)
+    assert gan_loss(zero, True, "vanilla").item() == pytest.approx(math.log(2))
+    assert gan_loss(big, True, "lsgan").item() == pytest.approx(16.0)
+    assert gan_loss(big, True, "hinge").item() == 0.0
+    assert gan_loss(big, False, "hinge").item() == pytest.approx(6.0)
+    assert gan_loss(big, True, "hinge", for_discriminator=False).item() == pytest.approx(-5.0)
+    config = TrainConfig(steps=100, decay_from=0.5)
+    assert [lr_factor(s, config) for s in (0, 49, 50, 75, 100)] == [1.0, 1.0, 1.0, 0.5, 0.0]
+
+
+def test_cli_rejects_a_size_that_does_not_fit_the_unet(data: Path, tmp_path: Path) -> None:
+    with pytest.raises(SystemExit):
+        train.parse_args(["--data", str(data), "--size", "128", "--num-downs", "6"])
+
+
+def test_resume_continues_step_count_and_optimiser_and_matches_a_straight_run(data: Path, tmp_path: Path) -> None:
+    # 8 pairs at batch 2 are 4 steps per epoch: 3 + 3 steps stop mid-epoch and then cross an epoch boundary.
+    # A constant learning rate (--decay-from 1) makes the first 3 steps the same in a 3- and a 6-step run.
+    flags = ["--decay-from", "1", "--save-every-min", "1000"]
+    handler = signal.getsignal(signal.SIGINT)
+    run_cli(data, tmp_path / "resumed", "--steps", "3", *flags)
+    assert signal.getsignal(signal.SIGINT) is handler  # Ctrl-C works again after an in-process run
+    first = torch.load(tmp_path / "resumed" / "checkpoint.pt", weights_only=True)
+    assert first["step"] == 3
+    run_cli(data, tmp_path / "resumed", "--steps", "6", "--resume", *flags)
+    run_cli(data, tmp_path / "straight", "--steps", "6", *flags)
+
+    resumed = torch.load(tmp_path / "resumed" / "checkpoint.pt", weights_only=True)
+    straight = torch.load(tmp_path / "straight" / "checkpoint.pt", weights_only=True)
+    assert resumed["step"] == straight["step"] == 6
+    assert (resumed["epoch"], resumed["batch_in_epoch"]) == (straight["epoch"], straight["batch_in_epoch"])
+    adam_steps = {float(s["step"]) for s in resumed["opt_G"]["state"].values()}
+    assert adam_steps == {6.0}  # Adam's counters continued from the checkpoint, not from zero
+    for net in ("G", "D"):
+        for key, value in straight[net].items():
+            assert torch.equal(value, resumed[net][key]), f"{net}.{key} differs between straight and resumed runs"
+    for opt in ("opt_G", "opt_D"):
+        for index, state in straight[opt]["state"].items():
+            assert torch.equal(state["exp_avg"], resumed[opt]["state"][index]["exp_avg"])
+            assert torch.equal(state["exp_avg_sq"], resumed[opt]["state"][index]["exp_avg_sq"])
+    losses = (tmp_path / "resumed" / "losses.csv").read_text().splitlines()
+    assert [line.split(",")[0] for line in losses[1:]] == ["1", "2", "3", "4", "5", "6"]
+    assert (tmp_path / "resumed" / "generator" / "model.safetensors").is_file()
+
+
+def test_resume_refuses_a_truncated_or_foreign_checkpoint(data: Path, tmp_path: Path) -> None:
+    run_cli(data, tmp_path, "--steps", "1")
+    checkpoint = tmp_path / "checkpoint.pt"
+    with pytest.raises(SystemExit, match="--ngf 16|was trained with"):
+        run_cli(data, tmp_path, "--steps", "2", "--resume", "--ngf", "16")
+    checkpoint.write_bytes(checkpoint.read_bytes()[:1000])
+    with pytest.raises(SystemExit, match="checkpoint.pt is not a readable training checkpoint"):
+        run_cli(data, tmp_path, "--steps", "2", "--resume")
+
+
+def test_sigint_saves_a_checkpoint_and_resume_continues(data: Path, tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    command = [PYTHON, "-m", "p2p.train", "--data", str(data), "--out", str(out), *TINY_TRAIN_FLAGS,
+               "--steps", "100000"]
+    process = subprocess.Popen(command, cwd=REPO_ROOT, env=subprocess_env(), stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.time() + 60
+        while not (out / "losses.csv").exists() and process.poll() is None and time.time() < deadline:
+            time.sleep(0.2)
+        assert process.poll() is None, process.communicate()[0]
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130, output
+    assert "SIGINT" in output and "continue with --resume" in output
+    stopped = torch.load(out / "checkpoint.pt", weights_only=True)["step"]
+    assert stopped >= 1
+    run_cli(data, out, "--steps", str(stopped + 2), "--resume")
+    assert torch.load(out / "checkpoint.pt", weights_only=True)["step"] == stopped + 2
+
+
+def test_ddp_with_two_cpu_processes(data: Path, tmp_path: Path) -> None:
+    out = tmp_path / "ddp"
+    command = [PYTHON, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+               "-m", "p2p.train", "--data", str(data), "--out", str(out), *TINY_TRAIN_FLAGS, "--steps", "3"]
+    result = subprocess.run(command, cwd=REPO_ROOT, env=subprocess_env(), capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "2 process(es)" in result.stdout + result.stderr
+    state = torch.load(out / "checkpoint.pt", weights_only=True)
+    assert state["step"] == 3
+    assert not any(k.startswith("module.") for k in state["G"])  # the unwrapped model is saved
+    assert (out / "generator" / "model.safetensors").is_file()

@@ -1,0 +1,212 @@
+"""p2p.weights: save → load round trips, and every bad checkpoint fails with a CheckpointError naming it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from collections import OrderedDict
+from pathlib import Path
+
+import pytest
+import torch
+import torch.nn as nn
+from p2p_testutils import PYTHON, REPO_ROOT, subprocess_env, tiny_generator
+from safetensors import safe_open
+
+from p2p import weights
+from p2p.model import UNetGenerator
+from p2p.weights import CheckpointError, load_generator, load_reference_pth
+
+
+@pytest.fixture
+def saved(tmp_path: Path) -> Path:
+    folder = tmp_path / "tiny-model"
+    tiny_generator().save_pretrained(folder)
+    return folder
+
+
+def drawing_batch(size: int = 64) -> torch.Tensor:
+    return torch.rand(2, 1, size, size, generator=torch.Generator().manual_seed(0)) * 2 - 1
+
+
+def test_save_pretrained_writes_safetensors_and_config(saved: Path) -> None:
+    assert (saved / "model.safetensors").is_file()
+    config = json.loads((saved / "config.json").read_text())
+    assert config == {"in_channels": 1, "out_channels": 3, "num_downs": 6, "ngf": 8, "norm": "instance",
+                      "dropout": 0.5}
+
+
+@pytest.mark.parametrize("how", ["from_pretrained", "load_generator", "load_generator_file"])
+def test_save_then_load_gives_identical_outputs(saved: Path, how: str) -> None:
+    original = tiny_generator()
+    if how == "from_pretrained":
+        loaded = UNetGenerator.from_pretrained(saved)
+    else:
+        loaded = load_generator(saved / "model.safetensors" if how.endswith("file") else saved)
+    x = drawing_batch()
+    with torch.no_grad():
+        assert torch.equal(original(x, seeds=[3, 4]), loaded(x, seeds=[3, 4]))
+
+
+def _truncate(folder: Path) -> None:
+    weights = folder / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 2])
+
+
+def _edit_config(**changes: object) -> object:
+    def edit(folder: Path) -> None:
+        config = json.loads((folder / "config.json").read_text())
+        (folder / "config.json").write_text(json.dumps(config | changes))
+
+    return edit
+
+
+BREAKAGES = {
+    "truncated weights": (_truncate, "model.safetensors"),
+    "wider architecture": (_edit_config(ngf=16), "model.safetensors"),
+    "deeper architecture": (_edit_config(num_downs=7), "model.safetensors"),
+    "other norm (missing keys)": (_edit_config(norm="batch"), "model.safetensors"),
+    "invalid config value": (_edit_config(norm="group"), "norm must be one of"),
+    "weights missing": (lambda f: (f / "model.safetensors").unlink(), "model.safetensors is missing"),
+    "config missing": (lambda f: (f / "config.json").unlink(), "config.json is missing"),
+    "garbage json": (lambda f: (f / "config.json").write_text("{ngf: 8,"), "config.json is not valid JSON"),
+    "weights not safetensors": (lambda f: (f / "model.safetensors").write_bytes(b"\x80\x04junk" * 100),
+                                "model.safetensors"),
+}
+
+
+@pytest.mark.parametrize("breakage", list(BREAKAGES))
+def test_a_broken_checkpoint_gives_a_clear_error_naming_it(saved: Path, breakage: str) -> None:
+    breakage_fn, message = BREAKAGES[breakage]
+    breakage_fn(saved)
+    with pytest.raises(CheckpointError, match="tiny-model") as err:
+        load_generator(saved)
+    assert message in str(err.value)
+
+
+@pytest.mark.parametrize("source", ["{tmp}/no-such-folder", "./no-such-folder", "not a hub id/at/all"])
+def test_a_missing_local_path_gives_a_clear_error(tmp_path: Path, source: str) -> None:
+    source = source.format(tmp=tmp_path)
+    with pytest.raises(CheckpointError, match="no-such-folder|not a hub id"):
+        load_generator(source)
+
+
+def test_a_pth_file_is_pointed_to_load_reference_pth(tmp_path: Path) -> None:
+    path = tmp_path / "latest_net_G.pth"
+    torch.save({}, path)
+    with pytest.raises(CheckpointError, match="load_reference_pth"):
+        load_generator(path)
+
+
+OFFLINE_SCRIPT = """
+import sys, time
+from p2p.weights import CheckpointError, load_generator
+print("cached:", load_generator("someone/tiny-face").num_downs)
+start = time.time()
+try:
+    load_generator("someone/not-downloaded")
+except CheckpointError as err:
+    print("uncached:", err, f"({time.time() - start:.1f} s)")
+"""
+
+
+def test_hub_ids_offline_load_from_the_cache_or_fail_clearly(tmp_path: Path) -> None:
+    # A Hub cache entry as huggingface_hub lays it out: refs/main names the snapshot folder.
+    repo = tmp_path / "hf" / "hub" / "models--someone--tiny-face"
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    tiny_generator().save_pretrained(repo / "snapshots" / commit)
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text(commit)
+    start = time.time()
+    result = subprocess.run([PYTHON, "-c", OFFLINE_SCRIPT], cwd=REPO_ROOT, capture_output=True, text=True, timeout=60,
+                            env=subprocess_env(HF_HOME=str(tmp_path / "hf"), HF_HUB_OFFLINE="1"))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "cached: 6" in result.stdout
+    assert "uncached: someone/not-downloaded: no such local folder, not in the local Hugging Face" in result.stdout
+    assert "Traceback" not in result.stderr
+    assert time.time() - start < 45  # an error, not a hang
+
+
+class ReferenceUnetBlock(nn.Module):
+    """The reference implementation's UnetSkipConnectionBlock (junyanz/pytorch-CycleGAN-and-pix2pix), in brief,
+    so that its parameter names and its function are checked independently of our key mapping."""
+
+    def __init__(self, outer: int, inner: int, norm: str, in_channels: int | None = None,
+                 submodule: nn.Module | None = None, outermost: bool = False) -> None:
+        super().__init__()
+        self.outermost = outermost
+        use_bias = norm == "instance"  # the reference drops conv biases in front of batch norm
+
+        def norm_layer(c: int) -> nn.Module:
+            return nn.BatchNorm2d(c) if norm == "batch" else nn.InstanceNorm2d(c)
+
+        down = nn.Conv2d(in_channels or outer, inner, 4, 2, 1, bias=use_bias)
+        if outermost:
+            layers = [down, submodule, nn.ReLU(), nn.ConvTranspose2d(inner * 2, outer, 4, 2, 1), nn.Tanh()]
+        elif submodule is None:  # innermost
+            up = nn.ConvTranspose2d(inner, outer, 4, 2, 1, bias=use_bias)
+            layers = [nn.LeakyReLU(0.2), down, nn.ReLU(), up, norm_layer(outer)]
+        else:
+            up = nn.ConvTranspose2d(inner * 2, outer, 4, 2, 1, bias=use_bias)
+            layers = [nn.LeakyReLU(0.2), down, norm_layer(inner), submodule, nn.ReLU(), up, norm_layer(outer)]
+        self.model = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.model(x) if self.outermost else torch.cat([x, self.model(x)], 1)
+
+
+def reference_unet(in_channels: int, num_downs: int, ngf: int, norm: str) -> nn.Module:
+    """The reference UnetGenerator without dropout (its weights' names start with `model.`)."""
+    block = ReferenceUnetBlock(ngf * 8, ngf * 8, norm)
+    for _ in range(num_downs - 5):
+        block = ReferenceUnetBlock(ngf * 8, ngf * 8, norm, submodule=block)
+    for mult in (4, 2, 1):
+        block = ReferenceUnetBlock(ngf * mult, ngf * mult * 2, norm, submodule=block)
+    outermost = ReferenceUnetBlock(3, ngf, norm, in_channels=in_channels, submodule=block, outermost=True)
+    return nn.Sequential(OrderedDict(model=outermost))
+
+
+@pytest.mark.parametrize("norm", ["batch", "instance"])
+def test_load_reference_pth_gives_the_reference_network(tmp_path: Path, norm: str) -> None:
+    torch.manual_seed(0)
+    reference = reference_unet(in_channels=3, num_downs=7, ngf=8, norm=norm).eval()
+    with torch.no_grad():  # every weight random, so a mix-up of same-shaped blocks would show in the outputs
+        for tensor in reference.state_dict().values():
+            if tensor.is_floating_point():
+                tensor.copy_(torch.rand_like(tensor) * 0.2 + (0.9 if tensor.dim() == 1 else -0.1))
+    path = tmp_path / "latest_net_G.pth"
+    torch.save(reference.state_dict(), path)
+
+    loaded = load_reference_pth(path, in_channels=3, num_downs=7, ngf=8, norm=norm, dropout=0.0)
+    x = torch.rand(2, 3, 128, 128) * 2 - 1
+    with torch.no_grad():
+        torch.testing.assert_close(loaded(x), reference(x), rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("content", ["garbage", "not tensors", "wrong architecture", "pickled object"])
+def test_a_bad_pth_gives_a_checkpoint_error(tmp_path: Path, content: str) -> None:
+    path = tmp_path / "bad_net_G.pth"
+    if content == "garbage":
+        path.write_bytes(b"definitely not a pth file")
+    elif content == "not tensors":
+        torch.save({"model.model.0.weight": "a string"}, path)
+    elif content == "wrong architecture":
+        torch.save({"model.model.0.weight": torch.zeros(8, 1, 4, 4)}, path)
+    else:  # weights_only refuses arbitrary classes: nothing is unpickled
+        torch.save({"x": Path("/")}, path)
+    with pytest.raises(CheckpointError, match="bad_net_G.pth"):
+        load_reference_pth(path, ngf=8, num_downs=6)
+
+
+def test_publish_fp16_halves_the_file_and_loads_as_float32(saved: Path, tmp_path: Path) -> None:
+    weights.main([str(saved), "--out", str(tmp_path / "fp16"), "--fp16"])
+    half = tmp_path / "fp16" / "model.safetensors"
+    assert half.stat().st_size < 0.6 * (saved / "model.safetensors").stat().st_size
+    with safe_open(half, "pt") as f:
+        assert {f.get_tensor(k).dtype for k in f.keys()} == {torch.float16}
+    loaded = load_generator(tmp_path / "fp16")
+    assert next(loaded.parameters()).dtype == torch.float32  # inference runs in fp32 as before
+    x = drawing_batch()
+    with torch.no_grad():
+        torch.testing.assert_close(loaded(x, seeds=[1, 2]), tiny_generator()(x, seeds=[1, 2]), atol=2e-3, rtol=0)
