@@ -28,6 +28,7 @@ CANVAS_SIZE = 512
 PHOTO_SIZE = 256
 """Uploaded photos are framed at the model's size; the edge parameters assume a 256-pixel face."""
 MAX_SEED = 9999
+"""Seeds (the noise slider) run from 0 to MAX_SEED."""
 MAX_UPLOAD_BYTES = 20 * 2**20
 """Bigger uploads are refused before decoding (the pixel limit is `data_prep.imageio.MAX_PIXELS`)."""
 
@@ -125,8 +126,8 @@ def load_drawing(path: str | os.PathLike) -> EditorValue:
 def blank_editor(size: int = CANVAS_SIZE) -> EditorValue:
     """An empty sheet of white paper (also in dark mode) with one empty layer to draw on.
 
-    The layer matters: Gradio's editor ignores its first change event, meant for loading its
-    initial value, and only loading a layer produces that event; without it the first stroke is lost.
+    The layer matters: Gradio's editor swallows its first change event (meant for loading the
+    initial value), and loading a layer is what fires it; without one the first stroke would be lost.
     """
     paper = np.full((size, size, 3), 255, np.uint8)
     return {"background": paper, "layers": [np.zeros((size, size, 4), np.uint8)], "composite": paper}
@@ -153,14 +154,18 @@ def placeholder(size: int = 256) -> np.ndarray:
     return image
 
 
+def _model_input(generator: FaceGenerator, drawing: ImageLike | None) -> np.ndarray | None:
+    """The drawing prepared for the generator, or None when nothing is drawn."""
+    if drawing is None:
+        return None
+    prepared = prepare_drawing(drawing, generator.size)
+    return None if is_blank(prepared) else prepared
+
+
 def face(generator: FaceGenerator, drawing: ImageLike | None, seed: float) -> np.ndarray:
     """The generated face for any drawing, or the placeholder when the drawing is empty or blank."""
-    if drawing is None:
-        return placeholder(generator.size)
-    prepared = prepare_drawing(drawing, generator.size)
-    if is_blank(prepared):
-        return placeholder(generator.size)
-    return generator.generate(prepared, int(seed))
+    prepared = _model_input(generator, drawing)
+    return placeholder(generator.size) if prepared is None else generator.generate(prepared, int(seed))
 
 
 def sample_seeds(seed: float, count: int) -> list[int]:
@@ -170,10 +175,8 @@ def sample_seeds(seed: float, count: int) -> list[int]:
 
 def samples(generator: FaceGenerator, drawing: ImageLike | None, seeds: Sequence[int]) -> list[tuple[np.ndarray, str]]:
     """Captioned faces for several seeds in one forward pass; none for an empty or blank drawing."""
-    if drawing is None:
-        return []
-    prepared = prepare_drawing(drawing, generator.size)
-    if is_blank(prepared):
+    prepared = _model_input(generator, drawing)
+    if prepared is None:
         return []
     return [(f, f"seed {s}") for f, s in zip(generator.samples(prepared, seeds), seeds)]
 

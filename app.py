@@ -1,0 +1,200 @@
+"""Sketch to face: draw face line art and watch a pix2pix generator turn it into a face, live.
+
+    python app.py    # http://127.0.0.1:7860 (GRADIO_SERVER_NAME / GRADIO_SERVER_PORT override)
+
+The model is `$SKETCH2FACE_MODEL` (a checkpoint folder or Hub id) or the bundled
+checkpoints/sketch2face-celeba/. It is loaded once and shared by all sessions;
+each request carries its own drawing and seed, so users never see each other's
+results. This file is UI wiring only: the image logic is in `p2p.canvas`.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is imported: no telemetry, no version check
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+import numpy as np
+
+from data_prep.edges import DEFAULT_METHOD, METHODS
+from p2p import canvas
+from p2p.inference import FaceGenerator
+from p2p.weights import MODEL_ENV_VAR, CheckpointError
+
+EXAMPLES = sorted((Path(__file__).resolve().parent / "examples").glob("*.png"))
+MODEL_SLOT = {"concurrency_id": "model"}  # one generator: its events share one queue slot (default limit 1)
+LIVE = {"trigger_mode": "always_last", "show_progress": "hidden"}  # latest value only, no spinner over the canvas
+PRIVATE = {"api_visibility": "undocumented"}  # UI events: callable, but /generate is the documented API
+
+INTRO = """# ✏️ Sketch to face
+Draw a face with the pen and watch a [pix2pix](https://arxiv.org/abs/1611.07004) generator paint it as you go.
+Lines work best: face outline, eyes, brows, nose, mouth and the outline of the hair.
+The **noise** slider picks the dropout noise, the model's only randomness: same drawing + same noise = same face."""
+
+LICENCE = """The generator was trained on CelebA face photos, whose licence allows **non-commercial research use only**;
+the generated faces inherit that restriction. The example drawings were made by this project (`examples/`)."""
+
+
+def _user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Show an unusable upload as a message to the person (gr.Error), not as Gradio's generic error."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any) -> Any:
+        try:
+            return fn(*args)
+        except canvas.UploadError as err:
+            raise gr.Error(str(err), print_exception=False) from err
+
+    return wrapper
+
+
+def build_demo(generator: FaceGenerator) -> gr.Blocks:
+    """The app's UI around one loaded generator."""
+
+    def draw(value: canvas.EditorValue | None, seed: float) -> np.ndarray:
+        return canvas.face(generator, canvas.editor_image(value), seed)
+
+    @_user_errors
+    def generate(drawing: str | None, seed: float) -> np.ndarray:
+        """The face for a drawing (dark lines on light paper, any size) and a dropout-noise seed."""
+        return canvas.face(generator, canvas.load_upload(drawing) if drawing else None, seed)
+
+    def show_samples(value: canvas.EditorValue | None, seed: float) -> tuple[list, list[int]]:
+        seeds = canvas.sample_seeds(seed, 4)
+        return canvas.samples(generator, canvas.editor_image(value), seeds), seeds
+
+    def pick_sample(seeds: list[int], evt: gr.SelectData) -> int:
+        return seeds[evt.index]
+
+    @_user_errors
+    def use_photo(path: str) -> tuple[np.ndarray, np.ndarray]:
+        photo = canvas.load_photo(path)
+        return photo, photo
+
+    def redraw_lines(photo: np.ndarray | None, method: str, *values: float) -> canvas.EditorValue:
+        return gr.skip() if photo is None else canvas.photo_editor(photo, method, values)
+
+    def show_controls(method: str) -> list:
+        return [gr.update(visible=m == method) for m in METHODS]
+
+    with gr.Blocks(title="Sketch to face", analytics_enabled=False, delete_cache=(600, 3600)) as demo:
+        gr.Markdown(INTRO)
+        with gr.Row(equal_height=True):
+            sketch = gr.Sketchpad(
+                value=canvas.blank_editor(),
+                label="Your drawing",
+                type="numpy",
+                canvas_size=(canvas.CANVAS_SIZE, canvas.CANVAS_SIZE),
+                fixed_canvas=True,
+                # Pen radius 2 on the 512 canvas: lines about 2 px wide at the model's 256, as in training.
+                brush=gr.Brush(colors=["#000000"], color_mode="fixed", default_size=2),
+                eraser=gr.Eraser(default_size=16),
+                transforms=(),
+                layers=False,
+                format="png",
+                height=620,
+                elem_id="sketch",
+            )
+            with gr.Column():
+                face = gr.Image(
+                    value=canvas.placeholder(),
+                    label="Generated face",
+                    format="png",
+                    interactive=False,
+                    buttons=["download", "fullscreen"],
+                    height=400,
+                    elem_id="face",
+                )
+                seed = gr.Slider(0, canvas.MAX_SEED, value=0, step=1, label="Noise (dropout seed)", elem_id="seed")
+                with gr.Row():
+                    dice = gr.Button("🎲 Random noise", size="sm")
+                    more = gr.Button("Show 4 more samples", size="sm")
+                gallery = gr.Gallery(
+                    label="Samples: click one to keep its noise",
+                    columns=4,
+                    height="auto",
+                    allow_preview=False,
+                    format="png",
+                )
+                sample_seeds = gr.State([])
+
+        example_drawing = gr.Image(type="filepath", visible=False)
+        gr.Examples(
+            [[str(path)] for path in EXAMPLES],
+            inputs=[example_drawing],
+            outputs=[sketch],
+            fn=canvas.load_drawing,
+            run_on_click=True,
+            cache_examples=False,
+            label="Example drawings: click one to load it into the canvas",
+        )
+
+        with gr.Accordion("Start from a photo: extract its line drawing, then edit it", open=False):
+            photo = gr.State(None)
+            with gr.Row():
+                photo_file = gr.File(label="Photo", file_types=["image"], type="filepath", height=160, elem_id="photo")
+                photo_view = gr.Image(label="Framed face", interactive=False, height=256, buttons=["fullscreen"])
+                with gr.Column():
+                    method = gr.Radio(list(METHODS), value=DEFAULT_METHOD, label="Line extraction")
+                    sliders, groups = [], []
+                    for m in METHODS:
+                        with gr.Group(visible=m == DEFAULT_METHOD) as group:
+                            for c in canvas.EDGE_CONTROLS[m]:
+                                sliders.append(
+                                    gr.Slider(c.minimum, c.maximum, value=c.value, step=c.step, label=c.label)
+                                )
+                        groups.append(group)
+        gr.Markdown(LICENCE)
+
+        # Live loop: every stroke (and every noise change) redraws the face.
+        gr.on(
+            [sketch.change, seed.change], draw, [sketch, seed], face, api_name="draw", **LIVE, **PRIVATE, **MODEL_SLOT
+        )
+        # The documented API: no trigger in the page; gradio_client sends a drawing file and a seed.
+        drawing_file = gr.File(label="Drawing", visible=False)
+        gr.on([], generate, [drawing_file, seed], face, api_name="generate", **MODEL_SLOT)
+
+        # Clearing leaves Gradio's editor without paper or pen; give both back so drawing can go on at once.
+        sketch.clear(canvas.blank_editor, None, sketch, api_name="clear", **PRIVATE)
+        dice.click(canvas.random_seed, None, seed, api_name="random_seed", **PRIVATE)
+        more.click(show_samples, [sketch, seed], [gallery, sample_seeds], api_name="samples", **PRIVATE, **MODEL_SLOT)
+        gallery.select(pick_sample, sample_seeds, seed, api_name="pick_sample", **PRIVATE)
+
+        # A photo's lines replace the drawing, and so does moving a slider; a bad upload leaves the canvas alone.
+        lines = {"fn": redraw_lines, "inputs": [photo, method, *sliders], "outputs": sketch, **LIVE, **PRIVATE}
+        upload = photo_file.upload(use_photo, photo_file, [photo, photo_view], api_name="photo", **PRIVATE)
+        upload.success(api_name="photo_lines", **lines)
+        upload.failure(lambda: None, None, photo_file, api_visibility="private")  # ready for the next try
+        gr.on([method.change] + [s.change for s in sliders], api_name="redraw_lines", **lines)
+        method.change(show_controls, method, groups, api_name="show_controls", **PRIVATE)
+    return demo
+
+
+def launch(demo: gr.Blocks, **kwargs: Any) -> None:
+    """Start the server with the app's upload cap; kwargs go to `Blocks.launch` (port, threading...)."""
+    demo.launch(max_file_size=canvas.MAX_UPLOAD_BYTES, **kwargs)
+
+
+def main() -> None:
+    """Load the model once, then serve; without a model, stop here and say how to get one."""
+    try:
+        generator = FaceGenerator.from_pretrained()
+    except CheckpointError as err:
+        sys.exit(
+            f"Cannot start the app: no generator to load.\n  {err}\n"
+            f"Train one (README, 'Train your own model') and copy its generator folder to "
+            f"checkpoints/sketch2face-celeba/, or point {MODEL_ENV_VAR} at a checkpoint folder or Hub id:\n"
+            f"  {MODEL_ENV_VAR}=runs/my-model/generator python app.py"
+        )
+    launch(build_demo(generator))
+
+
+if __name__ == "__main__":
+    main()
