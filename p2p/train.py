@@ -426,7 +426,8 @@ class Trainer:
                 f"{how} at step {self.step}; checkpoint in {self.checkpoint_path()}"
                 + ("; continue with --resume" if self.stop_requested else "")
             )
-        if self.world > 1:
+        if self.world > 1:  # wait for rank 0's final save: a rank tearing gloo down early aborts the others
+            dist.barrier()
             dist.destroy_process_group()
 
 
