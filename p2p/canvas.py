@@ -165,7 +165,7 @@ def _model_input(generator: FaceGenerator, drawing: ImageLike | None) -> np.ndar
 def face(generator: FaceGenerator, drawing: ImageLike | None, seed: float) -> np.ndarray:
     """The generated face for any drawing, or the placeholder when the drawing is empty or blank."""
     prepared = _model_input(generator, drawing)
-    return placeholder(generator.size) if prepared is None else generator.generate(prepared, int(seed))
+    return placeholder(generator.size) if prepared is None else generator.generate_prepared([prepared], [int(seed)])[0]
 
 
 def sample_seeds(seed: float, count: int) -> list[int]:
@@ -178,7 +178,7 @@ def samples(generator: FaceGenerator, drawing: ImageLike | None, seeds: Sequence
     prepared = _model_input(generator, drawing)
     if prepared is None:
         return []
-    return [(f, f"seed {s}") for f, s in zip(generator.samples(prepared, seeds), seeds)]
+    return [(f, f"seed {s}") for f, s in zip(generator.generate_prepared([prepared] * len(seeds), seeds), seeds)]
 
 
 def random_seed() -> int:

@@ -52,7 +52,7 @@ def faces_in_batches(
     per_batch = max(1, batch_size // len(seeds))
     items = iter(items)
     while chunk := list(itertools.islice(items, per_batch)):
-        faces = generator.generate_batch([d for d, _ in chunk for _ in seeds], [s for _ in chunk for s in seeds])
+        faces = generator.generate_prepared([d for d, _ in chunk for _ in seeds], [s for _ in chunk for s in seeds])
         for k, (drawing, tag) in enumerate(chunk):
             yield drawing, tag, faces[k * len(seeds) : (k + 1) * len(seeds)]
 
@@ -111,7 +111,7 @@ def evaluate_pairs(generator: FaceGenerator, files: Sequence[Path], seeds: Seque
     picks = set(np.linspace(0, len(files) - 1, min(SHEET_ROWS, len(files))).round().astype(int).tolist())
     generated, real = defaultdict(list), defaultdict(list)
     rows = []
-    pairs = (read_pair(path) for path in files)
+    pairs = ((prepare_drawing(drawing, generator.size), photo) for drawing, photo in map(read_pair, files))
     for index, (drawing, photo, faces) in enumerate(
         tqdm(faces_in_batches(generator, pairs, seeds, batch_size), total=len(files), desc="validation", unit="pair")
     ):

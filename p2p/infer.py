@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         if is_blank(drawing):
             tqdm.write(f"note: {path} has (almost) no strokes; the face will be a guess")
-        for seed, face in zip(seeds, generator.samples(drawing, seeds), strict=True):
+        for seed, face in zip(seeds, generator.generate_prepared([drawing] * len(seeds), seeds), strict=True):
             name = f"{path.stem}.png" if args.samples == 1 else f"{path.stem}_s{seed}.png"
             cv2.imwrite(str(args.out / name), cv2.cvtColor(face, cv2.COLOR_RGB2BGR))
     done = len(files) - failed

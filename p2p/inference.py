@@ -81,9 +81,7 @@ class FaceGenerator:
 
     def generate_batch(self, drawings: Sequence[ImageLike], seeds: Sequence[int]) -> list[np.ndarray]:
         """One forward pass for several (drawing, seed) pairs; returns size×size×3 uint8 faces."""
-        if len(drawings) != len(seeds):
-            raise ValueError(f"got {len(drawings)} drawings and {len(seeds)} seeds")
-        return self._forward([drawing_to_tensor(prepare_drawing(d, self.size)) for d in drawings], seeds)
+        return self.generate_prepared([prepare_drawing(d, self.size) for d in drawings], seeds)
 
     def generate(self, drawing: ImageLike, seed: int = 0) -> np.ndarray:
         """The face for one drawing; the same drawing and seed always give the same face."""
@@ -91,9 +89,14 @@ class FaceGenerator:
 
     def samples(self, drawing: ImageLike, seeds: Sequence[int]) -> list[np.ndarray]:
         """Several samples of one drawing (one per seed) in one forward pass."""
-        return self._forward([drawing_to_tensor(prepare_drawing(drawing, self.size))] * len(seeds), seeds)
+        return self.generate_prepared([prepare_drawing(drawing, self.size)] * len(seeds), seeds)
 
     @torch.inference_mode()
-    def _forward(self, tensors: list[torch.Tensor], seeds: Sequence[int]) -> list[np.ndarray]:
-        faces = self.model(torch.stack(tensors).to(self.device), seeds=[int(s) for s in seeds])
+    def generate_prepared(self, drawings: Sequence[np.ndarray], seeds: Sequence[int]) -> list[np.ndarray]:
+        """`generate_batch` for drawings already through `prepare_drawing` (callers that also check
+        `is_blank` prepare once, not twice)."""
+        if len(drawings) != len(seeds):
+            raise ValueError(f"got {len(drawings)} drawings and {len(seeds)} seeds")
+        batch = torch.stack([drawing_to_tensor(d) for d in drawings]).to(self.device)
+        faces = self.model(batch, seeds=[int(s) for s in seeds])
         return [tensor_to_image(f) for f in faces]
