@@ -92,11 +92,11 @@ def percentiles(times_s: list[float]) -> str:
 def time_generator(model: str, drawings: list[np.ndarray], seed: int) -> list[float]:
     generator = FaceGenerator.from_pretrained(model, device="cpu")
     for drawing in drawings[:WARMUP]:
-        generator.generate(drawing, seed)
+        generator.generate([drawing], [seed])[0]
     times = []
     for drawing in drawings:
         start = time.perf_counter()
-        generator.generate(drawing, seed)
+        generator.generate([drawing], [seed])[0]
         times.append(time.perf_counter() - start)
     return times
 

@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> None:
         params = sum(p.numel() for p in model.parameters())
         for device in devices:
             generator = FaceGenerator(model, device=device)
-            p50, p90 = percentiles(lambda i, g=generator: g.generate(drawing, seed=i), runs, warmup, device)
+            p50, p90 = percentiles(lambda i, g=generator: g.generate([drawing], [i])[0], runs, warmup, device)
             where = torch.cuda.get_device_name(device) if device.type == "cuda" else "CPU"
             print(f"| {name} | {params / 1e6:.1f} M | {where} | {p50:.1f} | {p90:.1f} |")
     if not (args.checkpoint / "model.safetensors").is_file():

@@ -21,7 +21,7 @@ import numpy as np
 from data_prep.edges import DEFAULT_METHOD, METHODS, edge_defaults, extract_edges
 from data_prep.framing import frame_face
 from data_prep.imageio import ImageLoadError, load_image
-from p2p.inference import FaceGenerator, ImageLike, is_blank, prepare_drawing
+from p2p.inference import Drawing, FaceGenerator, ImageLike, prepare_drawing
 
 CANVAS_SIZE = 512
 """Sketchpad side in pixels: twice the model's input, so strokes look smooth; halved on the way in."""
@@ -154,18 +154,18 @@ def placeholder(size: int = 256) -> np.ndarray:
     return image
 
 
-def _model_input(generator: FaceGenerator, drawing: ImageLike | None) -> np.ndarray | None:
+def _model_input(generator: FaceGenerator, drawing: ImageLike | None) -> Drawing | None:
     """The drawing prepared for the generator, or None when nothing is drawn."""
     if drawing is None:
         return None
-    prepared = prepare_drawing(drawing, generator.size)
-    return None if is_blank(prepared) else prepared
+    prepared = generator.prepare(drawing)
+    return None if prepared.blank else prepared
 
 
 def face(generator: FaceGenerator, drawing: ImageLike | None, seed: float) -> np.ndarray:
     """The generated face for any drawing, or the placeholder when the drawing is empty or blank."""
     prepared = _model_input(generator, drawing)
-    return placeholder(generator.size) if prepared is None else generator.generate_prepared([prepared], [int(seed)])[0]
+    return placeholder(generator.size) if prepared is None else generator.generate([prepared], [int(seed)])[0]
 
 
 def sample_seeds(seed: float, count: int) -> list[int]:
@@ -178,7 +178,7 @@ def samples(generator: FaceGenerator, drawing: ImageLike | None, seeds: Sequence
     prepared = _model_input(generator, drawing)
     if prepared is None:
         return []
-    return [(f, f"seed {s}") for f, s in zip(generator.generate_prepared([prepared] * len(seeds), seeds), seeds)]
+    return [(f, f"seed {s}") for f, s in zip(generator.generate([prepared] * len(seeds), seeds), seeds)]
 
 
 def random_seed() -> int:

@@ -33,7 +33,7 @@ from tqdm import tqdm
 from data_prep.imageio import IMAGE_SUFFIXES, ImageLoadError, list_files, load_image
 from p2p import metrics
 from p2p.data import list_pairs, read_pair
-from p2p.inference import FaceGenerator, prepare_drawing
+from p2p.inference import FaceGenerator
 from p2p.weights import CheckpointError, default_checkpoint
 
 T = TypeVar("T")
@@ -52,7 +52,7 @@ def faces_in_batches(
     per_batch = max(1, batch_size // len(seeds))
     items = iter(items)
     while chunk := list(itertools.islice(items, per_batch)):
-        faces = generator.generate_prepared([d for d, _ in chunk for _ in seeds], [s for _ in chunk for s in seeds])
+        faces = generator.generate([d for d, _ in chunk for _ in seeds], [s for _ in chunk for s in seeds])
         for k, (drawing, tag) in enumerate(chunk):
             yield drawing, tag, faces[k * len(seeds) : (k + 1) * len(seeds)]
 
@@ -111,7 +111,7 @@ def evaluate_pairs(generator: FaceGenerator, files: Sequence[Path], seeds: Seque
     picks = set(np.linspace(0, len(files) - 1, min(SHEET_ROWS, len(files))).round().astype(int).tolist())
     generated, real = defaultdict(list), defaultdict(list)
     rows = []
-    pairs = ((prepare_drawing(drawing, generator.size), photo) for drawing, photo in map(read_pair, files))
+    pairs = ((generator.prepare(drawing), photo) for drawing, photo in map(read_pair, files))
     for index, (drawing, photo, faces) in enumerate(
         tqdm(faces_in_batches(generator, pairs, seeds, batch_size), total=len(files), desc="validation", unit="pair")
     ):
@@ -123,7 +123,7 @@ def evaluate_pairs(generator: FaceGenerator, files: Sequence[Path], seeds: Seque
         score_face(generated, faces[0])
         score_face(real, photo)
         if index in picks:
-            rows.append([tile(image, SHEET_TILE) for image in (drawing, *faces[:2], photo)])
+            rows.append([tile(image, SHEET_TILE) for image in (drawing.pixels, *faces[:2], photo)])
     labels = ["drawing", *(f"seed {s}" for s in seeds[:2]), "photo"]
     write_png(out / "contact_sheet.png", sheet(rows, SHEET_TILE, labels=labels))
     return {
@@ -141,7 +141,7 @@ def evaluate_sketches(generator: FaceGenerator, folder: Path, seeds: Sequence[in
     def readable() -> Iterator[tuple[np.ndarray, Path]]:
         for path in files:
             try:
-                yield prepare_drawing(load_image(path), generator.size), path
+                yield generator.prepare(load_image(path)), path
             except ImageLoadError as err:
                 tqdm.write(f"skipped: {err}")
 
@@ -152,7 +152,7 @@ def evaluate_sketches(generator: FaceGenerator, folder: Path, seeds: Sequence[in
         score_face(scores, faces[0])
         if len(seeds) > 1:
             scores["seed_diversity"].append(metrics.seed_diversity(faces))
-        cells.append([tile(image, SKETCH_TILE) for image in (drawing, *faces[:2])])
+        cells.append([tile(image, SKETCH_TILE) for image in (drawing.pixels, *faces[:2])])
     if not cells:
         raise SystemExit(f"--sketches {folder}: no readable images")
     write_png(out / "sketches_sheet.png", sheet(cells, SKETCH_TILE, columns=SKETCH_COLUMNS))

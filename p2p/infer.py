@@ -17,7 +17,7 @@ import cv2
 from tqdm import tqdm
 
 from data_prep.imageio import IMAGE_SUFFIXES, ImageLoadError, list_files, load_image
-from p2p.inference import FaceGenerator, is_blank, prepare_drawing
+from p2p.inference import FaceGenerator
 from p2p.weights import CheckpointError
 
 
@@ -47,14 +47,14 @@ def main(argv: list[str] | None = None) -> int:
     failed = 0
     for path in tqdm(files, unit="drawing", disable=len(files) == 1):
         try:
-            drawing = prepare_drawing(load_image(path), generator.size)
+            drawing = generator.prepare(load_image(path))
         except ImageLoadError as err:
             tqdm.write(f"skipped: {err}")
             failed += 1
             continue
-        if is_blank(drawing):
+        if drawing.blank:
             tqdm.write(f"note: {path} has (almost) no strokes; the face will be a guess")
-        for seed, face in zip(seeds, generator.generate_prepared([drawing] * len(seeds), seeds), strict=True):
+        for seed, face in zip(seeds, generator.generate([drawing] * len(seeds), seeds), strict=True):
             name = f"{path.stem}.png" if args.samples == 1 else f"{path.stem}_s{seed}.png"
             cv2.imwrite(str(args.out / name), cv2.cvtColor(face, cv2.COLOR_RGB2BGR))
     done = len(files) - failed

@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
 import torch
 from PIL import Image
 
+from data_prep.augment import LINE_LEVEL
 from data_prep.imageio import to_rgb
 from p2p.model import UNetGenerator
 from p2p.weights import load_generator
 
 ImageLike = Image.Image | np.ndarray
-INK_THRESHOLD = 128  # a pixel darker than this (after normalising) counts as a stroke
 MIN_INK_PIXELS = 20  # fewer stroke pixels than this at 256×256 is a blank canvas
 
 
@@ -49,7 +50,7 @@ def prepare_drawing(image: ImageLike, size: int = 256) -> np.ndarray:
 def is_blank(drawing: np.ndarray) -> bool:
     """True for a prepared drawing with (almost) no strokes: nothing to turn into a face."""
     scale = (256 * 256) / drawing.size
-    return np.count_nonzero(drawing < INK_THRESHOLD) * scale < MIN_INK_PIXELS
+    return np.count_nonzero(drawing < LINE_LEVEL) * scale < MIN_INK_PIXELS
 
 
 def drawing_to_tensor(drawing: np.ndarray) -> torch.Tensor:
@@ -65,38 +66,53 @@ def tensor_to_image(t: torch.Tensor) -> np.ndarray:
     return t.permute(1, 2, 0).numpy()
 
 
+@dataclass(frozen=True)
+class Drawing:
+    """A drawing in the generator's input convention: `pixels` is size×size uint8, dark lines on white."""
+
+    pixels: np.ndarray
+
+    @property
+    def blank(self) -> bool:
+        """(Almost) no strokes: nothing to turn into a face."""
+        return is_blank(self.pixels)
+
+
+def default_device() -> torch.device:
+    """CUDA when there is a GPU, else the CPU."""
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
 class FaceGenerator:
-    """A loaded generator ready for drawings; thread-safe (no state changes after loading)."""
+    """A loaded generator ready for drawings; thread-safe (no state changes after loading).
+
+    The one path: `prepare(image)` → `Drawing` (check `.blank` if an empty canvas needs other
+    handling), then `generate(drawings, seeds)` → faces. `generate` also takes raw images.
+    """
 
     def __init__(self, model: UNetGenerator, device: str | torch.device | None = None) -> None:
-        self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        self.device = torch.device(device) if device else default_device()
         self.model = model.to(self.device).eval()
         self.size = 2**model.num_downs
 
     @classmethod
     def from_pretrained(cls, source: str | os.PathLike | None = None, device: str | None = None) -> FaceGenerator:
         """Load from a checkpoint folder or Hub id; None means the default model (see `p2p.weights`)."""
-        device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        device = torch.device(device) if device else default_device()
         return cls(load_generator(source, device=device), device)
 
-    def generate_batch(self, drawings: Sequence[ImageLike], seeds: Sequence[int]) -> list[np.ndarray]:
-        """One forward pass for several (drawing, seed) pairs; returns size×size×3 uint8 faces."""
-        return self.generate_prepared([prepare_drawing(d, self.size) for d in drawings], seeds)
-
-    def generate(self, drawing: ImageLike, seed: int = 0) -> np.ndarray:
-        """The face for one drawing; the same drawing and seed always give the same face."""
-        return self.generate_batch([drawing], [seed])[0]
-
-    def samples(self, drawing: ImageLike, seeds: Sequence[int]) -> list[np.ndarray]:
-        """Several samples of one drawing (one per seed) in one forward pass."""
-        return self.generate_prepared([prepare_drawing(drawing, self.size)] * len(seeds), seeds)
+    def prepare(self, image: ImageLike | Drawing) -> Drawing:
+        """Any drawing (image or array) in the generator's input convention; a `Drawing` passes through."""
+        return image if isinstance(image, Drawing) else Drawing(prepare_drawing(image, self.size))
 
     @torch.inference_mode()
-    def generate_prepared(self, drawings: Sequence[np.ndarray], seeds: Sequence[int]) -> list[np.ndarray]:
-        """`generate_batch` for drawings already through `prepare_drawing` (callers that also check
-        `is_blank` prepare once, not twice)."""
+    def generate(self, drawings: Sequence[ImageLike | Drawing], seeds: Sequence[int]) -> list[np.ndarray]:
+        """One size×size×3 uint8 face per (drawing, seed), in one forward pass.
+
+        The same drawing and seed always give the same face, whatever else is in the batch.
+        """
         if len(drawings) != len(seeds):
             raise ValueError(f"got {len(drawings)} drawings and {len(seeds)} seeds")
-        batch = torch.stack([drawing_to_tensor(d) for d in drawings]).to(self.device)
+        batch = torch.stack([drawing_to_tensor(self.prepare(d).pixels) for d in drawings]).to(self.device)
         faces = self.model(batch, seeds=[int(s) for s in seeds])
         return [tensor_to_image(f) for f in faces]

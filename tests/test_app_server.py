@@ -58,7 +58,7 @@ def test_generate_is_the_documented_api_with_a_drawing_and_a_seed(client):
 def test_drawing_in_face_out(client, app_generator, drawing_file, face_drawing):
     face = generate(client, drawing_file, 11)
     assert face.shape == (256, 256, 3)
-    np.testing.assert_array_equal(face, app_generator.generate(face_drawing, 11))
+    np.testing.assert_array_equal(face, app_generator.generate([face_drawing], [11])[0])
 
 
 def test_same_seed_same_face_other_seed_other_face(client, drawing_file):
@@ -104,14 +104,14 @@ def test_the_live_canvas_event_turns_strokes_into_a_face(client, app_generator, 
     cv2.imwrite(str(stroke_layer), rgba)
     value = {"background": None, "layers": [handle_file(stroke_layer)], "composite": handle_file(stroke_layer)}
     face = load_image(client.predict(value, 9, api_name="/draw"))
-    np.testing.assert_array_equal(face, app_generator.generate(face_drawing, 9))
+    np.testing.assert_array_equal(face, app_generator.generate([face_drawing], [9])[0])
 
 
 def test_samples_show_the_next_seeds_faces(client, app_generator, face_drawing, drawing_file):
     value = {"background": None, "layers": [], "composite": handle_file(drawing_file)}
     gallery = client.predict(value, 41, api_name="/samples")
     assert [item["caption"] for item in gallery] == ["seed 42", "seed 43", "seed 44", "seed 45"]
-    first, expected = load_image(gallery[0]["image"]), app_generator.generate(face_drawing, 42)
+    first, expected = load_image(gallery[0]["image"]), app_generator.generate([face_drawing], [42])[0]
     np.testing.assert_allclose(first.astype(int), expected.astype(int), atol=1)  # batched: rounding may differ by 1
 
 
@@ -153,7 +153,7 @@ def test_several_users_at_once_each_get_their_own_face(app_server, downloads, ap
         drawing = np.roll(face_drawing, 12 * i, axis=1)
         path = tmp_path / f"user{i}.png"
         cv2.imwrite(str(path), drawing)
-        users.append((path, 100 + i, app_generator.generate(drawing, 100 + i)))
+        users.append((path, 100 + i, app_generator.generate([drawing], [100 + i])[0]))
 
     def session(user: tuple[Path, int, np.ndarray]) -> bool:
         path, seed, expected = user
@@ -183,7 +183,7 @@ def test_python_app_py_serves_the_default_model_on_the_port_from_the_environment
             assert server.poll() is None and time.monotonic() < deadline, (tmp_path / "server.log").read_text()
             time.sleep(0.5)
         client = Client(url, verbose=False, download_files=str(tmp_path), analytics_enabled=False)
-        np.testing.assert_array_equal(generate(client, drawing_file, 3), app_generator.generate(face_drawing, 3))
+        np.testing.assert_array_equal(generate(client, drawing_file, 3), app_generator.generate([face_drawing], [3])[0])
     finally:
         server.terminate()
         try:

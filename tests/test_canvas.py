@@ -149,7 +149,7 @@ def test_placeholder_is_a_friendly_picture_not_an_error():
 
 def test_face_of_a_drawing_is_the_generators_output(app_generator, face_drawing):
     face = canvas.face(app_generator, face_drawing, seed=7)
-    np.testing.assert_array_equal(face, app_generator.generate(face_drawing, 7))
+    np.testing.assert_array_equal(face, app_generator.generate([face_drawing], [7])[0])
     assert face.shape == (256, 256, 3)
 
 

@@ -70,39 +70,40 @@ def test_batch_norm_generator_and_wrong_seed_count() -> None:
 
 
 def test_same_seed_gives_the_same_face(generator: FaceGenerator, drawing: np.ndarray) -> None:
-    first = generator.generate(drawing, seed=3)
+    first = generator.generate([drawing], [3])[0]
     assert first.shape == (64, 64, 3) and first.dtype == np.uint8
-    assert np.array_equal(first, generator.generate(drawing, seed=3))
+    assert np.array_equal(first, generator.generate([drawing], [3])[0])
     other = FaceGenerator(tiny_generator(num_downs=6), device="cpu")  # another instance, same weights
-    assert np.array_equal(first, other.generate(drawing, seed=3))
+    assert np.array_equal(first, other.generate([drawing], [3])[0])
 
 
 def test_another_seed_gives_another_face(generator: FaceGenerator, drawing: np.ndarray) -> None:
-    faces = generator.samples(drawing, [0, 1, 2])
+    faces = generator.generate([drawing] * 3, [0, 1, 2])
     for a, b in [(0, 1), (0, 2), (1, 2)]:
         assert np.abs(faces[a].astype(int) - faces[b]).mean() > 1.0
 
 
 def test_a_face_is_the_same_alone_and_in_a_batch(generator: FaceGenerator, drawing: np.ndarray) -> None:
     other = face_pair(8, size=256)[0]
-    batch = generator.generate_batch([other, drawing, drawing, other], [5, 5, 9, 9])
+    batch = generator.generate([other, drawing, drawing, other], [5, 5, 9, 9])
     for face, (d, s) in zip(batch, [(other, 5), (drawing, 5), (drawing, 9), (other, 9)]):
-        assert np.abs(face.astype(int) - generator.generate(d, seed=s)).max() <= 1  # float rounding only
-    assert generator.samples(drawing, [5, 9])[1].tolist() == batch[2].tolist()
+        assert np.abs(face.astype(int) - generator.generate([d], [s])[0]).max() <= 1  # float rounding only
+    prepared = generator.prepare(drawing)  # a prepared drawing gives the same face as the raw one
+    assert generator.generate([prepared, prepared], [5, 9])[1].tolist() == batch[2].tolist()
 
 
 def test_inference_leaves_the_global_rng_alone(generator: FaceGenerator, drawing: np.ndarray) -> None:
     torch.manual_seed(123)
     state = torch.get_rng_state()
-    generator.generate_batch([drawing, drawing], [0, 1])
+    generator.generate([drawing, drawing], [0, 1])
     assert torch.equal(state, torch.get_rng_state())
 
 
 def test_concurrent_callers_get_their_own_results(generator: FaceGenerator, drawing: np.ndarray) -> None:
     jobs = [(drawing if i % 2 else 255 - drawing // 2, i % 3) for i in range(8)]
-    expected = [generator.generate(d, seed=s) for d, s in jobs]
+    expected = [generator.generate([d], [s])[0] for d, s in jobs]
     with ThreadPoolExecutor(4) as pool:
-        results = list(pool.map(lambda job: generator.generate(*job), jobs))
+        results = list(pool.map(lambda job: generator.generate([job[0]], [job[1]])[0], jobs))
     for got, want in zip(results, expected):
         assert np.abs(got.astype(int) - want).max() <= 1
 
@@ -164,7 +165,7 @@ def test_every_input_form_gives_the_same_prepared_drawing(drawing: np.ndarray, k
 def test_odd_images_give_a_drawing_and_a_face(generator: FaceGenerator, image: object) -> None:
     prepared = prepare_drawing(image)
     assert prepared.shape == (256, 256) and prepared.dtype == np.uint8
-    face = generator.generate(image, seed=0)
+    face = generator.generate([image], [0])[0]
     assert face.shape == (64, 64, 3) and face.dtype == np.uint8
 
 
@@ -185,3 +186,10 @@ def test_is_blank() -> None:
     assert is_blank(speck)
     assert not is_blank(prepare_drawing(face_pair(1, size=256)[0]))
     assert not is_blank(face_pair(1, size=64)[0])  # the threshold scales with the image size
+
+
+def test_prepare_flags_blank_drawings(generator: FaceGenerator) -> None:
+    assert generator.prepare(np.full((300, 200), 255, np.uint8)).blank
+    prepared = generator.prepare(face_pair(1, size=64)[0])
+    assert not prepared.blank and prepared.pixels.shape == (64, 64)
+    assert generator.prepare(prepared) is prepared
