@@ -5,6 +5,17 @@
   stays on at inference; a per-sample seed picks the dropout masks.
 * `PatchDiscriminator`: a PatchGAN that classifies overlapping patches of the
   (drawing, photo) pair as real or fake (70×70 receptive field with 3 layers).
+  `MultiscaleDiscriminator` runs several on downsampled copies (pix2pixHD) and
+  also returns their intermediate features for the feature-matching loss.
+
+Two optional changes to the paper's generator, both off by default so the
+reference architecture (and older checkpoints) stay what they were:
+`upsample="resize"` decodes with nearest-neighbour upsampling + 3×3 convolution
+instead of transposed convolutions, which removes checkerboard artefacts (Odena
+et al., Distill 2016); `z_dim` > 0 adds a per-sample noise vector, drawn from the
+same seed as the dropout masks and fed in as constant input channels
+(BicycleGAN's "add to input"), a noise source the mode-seeking loss can make the
+generator use.
 
 The generator carries huggingface_hub's `PyTorchModelHubMixin`, which gives it
 `save_pretrained` / `from_pretrained` / `push_to_hub` with `model.safetensors` +
@@ -21,6 +32,7 @@ import torch.nn.functional as F
 from huggingface_hub import PyTorchModelHubMixin
 
 NORMS = ("instance", "batch")
+UPSAMPLES = ("transpose", "resize")
 
 
 def _norm(kind: str, channels: int) -> nn.Module:
@@ -68,16 +80,25 @@ class UNetGenerator(
         ngf: int = 64,
         norm: str = "instance",
         dropout: float = 0.5,
+        upsample: str = "transpose",
+        z_dim: int = 0,
     ) -> None:
         super().__init__()
         if num_downs < 5:
             raise ValueError("num_downs must be at least 5")
+        if upsample not in UPSAMPLES:
+            raise ValueError(f"upsample must be one of {UPSAMPLES}, got {upsample!r}")
         self.in_channels, self.out_channels, self.num_downs = in_channels, out_channels, num_downs
-        self.dropout = dropout
+        self.dropout, self.z_dim = dropout, z_dim
         widths = [ngf * min(2**i, 8) for i in range(num_downs)]  # ngf, 2ngf, 4ngf, 8ngf, 8ngf, ...
 
+        def up(c_in: int, c_out: int) -> nn.Module:
+            if upsample == "transpose":
+                return nn.ConvTranspose2d(c_in, c_out, 4, 2, 1)
+            return nn.Sequential(nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(c_in, c_out, 3, 1, 1))
+
         # Encoder. Each block after the first starts with LeakyReLU(0.2); the innermost has no norm.
-        self.downs = nn.ModuleList([nn.Conv2d(in_channels, widths[0], 4, 2, 1)])
+        self.downs = nn.ModuleList([nn.Conv2d(in_channels + z_dim, widths[0], 4, 2, 1)])
         for i in range(1, num_downs):
             layers = [nn.LeakyReLU(0.2), nn.Conv2d(widths[i - 1], widths[i], 4, 2, 1)]
             if i < num_downs - 1:
@@ -90,25 +111,32 @@ class UNetGenerator(
         for i in reversed(range(1, num_downs)):
             c_in = widths[i] if i == num_downs - 1 else 2 * widths[i]
             self.ups.append(
-                nn.Sequential(nn.ReLU(), nn.ConvTranspose2d(c_in, widths[i - 1], 4, 2, 1), _norm(norm, widths[i - 1]))
+                nn.Sequential(nn.ReLU(), up(c_in, widths[i - 1]), _norm(norm, widths[i - 1]))
             )
-        self.ups.append(nn.Sequential(nn.ReLU(), nn.ConvTranspose2d(2 * widths[0], out_channels, 4, 2, 1), nn.Tanh()))
+        self.ups.append(nn.Sequential(nn.ReLU(), up(2 * widths[0], out_channels), nn.Tanh()))
         # Dropout follows the decoder blocks just outside the innermost one, as in the
         # reference unet_256 (three of them for num_downs=8).
         self.dropout_after = set(range(1, num_downs - 4))
         init_weights(self)
 
-    def forward(self, drawing: torch.Tensor, seeds: Sequence[int] | None = None) -> torch.Tensor:
+    def forward(
+        self, drawing: torch.Tensor, seeds: Sequence[int] | None = None, z: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """Generate photos from drawings (N×C×H×W, H and W divisible by 2**num_downs).
 
-        With `seeds` (one per sample) the dropout masks come from a private
-        generator per sample: the same drawing and seed give the same face on any
-        device and in any batch, without touching the global RNG. Without seeds
-        the masks come from the global RNG, as in training.
+        With `seeds` (one per sample) the noise (z, then the dropout masks) comes
+        from a private generator per sample: the same drawing and seed give the
+        same face on any device and in any batch, without touching the global RNG.
+        Without seeds the noise comes from the global RNG, as in training; the
+        trainer may pass the latent `z` (N × z_dim) itself.
         """
         if seeds is not None and len(seeds) != drawing.shape[0]:
             raise ValueError(f"got {len(seeds)} seeds for a batch of {drawing.shape[0]}")
         generators = None if seeds is None else [torch.Generator().manual_seed(int(s)) for s in seeds]
+        if self.z_dim:
+            z = self.sample_z(drawing.shape[0], generators) if z is None else z
+            z = z.to(device=drawing.device, dtype=drawing.dtype)
+            drawing = torch.cat([drawing, z[:, :, None, None].expand(-1, -1, *drawing.shape[2:])], dim=1)
 
         skips = []
         h = drawing
@@ -121,6 +149,12 @@ class UNetGenerator(
                 h = self._dropout(h, generators)
             h = up(torch.cat([skips[-1 - i], h], dim=1))
         return h
+
+    def sample_z(self, n: int, generators: list[torch.Generator] | None = None) -> torch.Tensor:
+        """n noise vectors (n × z_dim, standard normal), from the per-sample generators when given."""
+        if generators is None:
+            return torch.randn(n, self.z_dim)
+        return torch.stack([torch.randn(self.z_dim, generator=g) for g in generators])
 
     def _dropout(self, h: torch.Tensor, generators: list[torch.Generator] | None) -> torch.Tensor:
         if self.dropout == 0:
@@ -152,5 +186,35 @@ class PatchDiscriminator(nn.Module):
         self.net = nn.Sequential(*layers)
         init_weights(self)
 
-    def forward(self, drawing: torch.Tensor, photo: torch.Tensor) -> torch.Tensor:
-        return self.net(torch.cat([drawing, photo], dim=1))
+    def forward(self, pair: torch.Tensor) -> list[torch.Tensor]:
+        """The activations after every LeakyReLU, then the patch logits last (the features feed
+        pix2pixHD's feature-matching loss; plain pix2pix uses only the logits)."""
+        outputs = []
+        for layer in self.net:
+            pair = layer(pair)
+            if isinstance(layer, nn.LeakyReLU):
+                outputs.append(pair)
+        return outputs + [pair]
+
+
+class MultiscaleDiscriminator(nn.Module):
+    """`scales` PatchGANs on the (drawing, photo) pair at full, half, quarter... resolution (pix2pixHD).
+
+    With one scale this is the paper's discriminator. Coarser scales see whole-face
+    structure (a 70×70 patch at half resolution covers 140×140 pixels).
+    """
+
+    def __init__(self, in_channels: int = 4, ndf: int = 64, n_layers: int = 3, norm: str = "instance",
+                 scales: int = 1) -> None:
+        super().__init__()
+        self.scales = nn.ModuleList([PatchDiscriminator(in_channels, ndf, n_layers, norm) for _ in range(scales)])
+
+    def forward(self, drawing: torch.Tensor, photo: torch.Tensor) -> list[list[torch.Tensor]]:
+        """Per scale: its features, logits last."""
+        pair = torch.cat([drawing, photo], dim=1)
+        results = []
+        for i, discriminator in enumerate(self.scales):
+            if i:
+                pair = F.avg_pool2d(pair, 3, stride=2, padding=1, count_include_pad=False)
+            results.append(discriminator(pair))
+        return results

@@ -1,25 +1,33 @@
 """Train pix2pix: `python -m p2p.train --data DATA --out runs/NAME [options]`.
 
 One file, top to bottom: configuration, setup (device, precision, DDP), the
-loss, the training step, checkpoints, the loop. Runs on CUDA (mixed precision,
-channels_last), Apple MPS or CPU (bf16 autocast where the CPU has it), and on
-several GPUs or nodes with `torchrun --nproc_per_node N -m p2p.train ...`.
+losses, the trainer (models, one step, samples and logs), the loop. Runs on CUDA
+(mixed precision, channels_last), Apple MPS or CPU (bf16 autocast where the CPU
+has it), and on several GPUs or nodes with `torchrun --nproc_per_node N -m p2p.train ...`.
 
-Outputs in --out: `checkpoint.pt` (everything needed to resume, written
-atomically every --save-every-min minutes, on Ctrl-C / SIGTERM and at the end),
-`generator/` (model.safetensors + config.json, loadable by `p2p.infer` and the
-app), `losses.csv`, `samples/step_NNNNNNN.png` (drawing | generated | photo).
+The paper's recipe is the default. Options from later work, each off by default:
+an exponential moving average of the generator's weights (`--ema`, the exported
+generator is the average), resize-convolution decoding (`--upsample resize`),
+pix2pixHD's multi-scale discriminator (`--d-scales`) and feature-matching loss
+(`--lambda-fm`), and a latent noise input (`--z-dim`) with the mode-seeking loss
+of Mao et al. 2019 (`--lambda-ms`) so that different seeds give different faces.
+
+Outputs in --out: `checkpoint.pt` (everything needed to resume, see
+`p2p.checkpoint`; written every --save-every-min minutes, on Ctrl-C / SIGTERM and
+at the end), `generator/` (model.safetensors + config.json, loadable by
+`p2p.infer` and the app), `losses.csv`, `samples/step_NNNNNNN.png` (drawing |
+generated | photo).
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import csv
 import dataclasses
 import json
 import math
 import os
-import shutil
 import signal
 import sys
 import time
@@ -36,9 +44,12 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
+from p2p import checkpoint
+from p2p.checkpoint import TrainState
 from p2p.data import PairedDataset
 from p2p.inference import tensor_to_image
-from p2p.model import PatchDiscriminator, UNetGenerator
+from p2p.model import UPSAMPLES, MultiscaleDiscriminator, UNetGenerator
+from p2p.weights import CheckpointError, export_generator, load_generator
 
 GAN_MODES = ("vanilla", "lsgan", "hinge", "none")
 
@@ -53,10 +64,16 @@ class TrainConfig:
     num_downs: int = 8  # unet_256
     ndf: int = 64  # discriminator width
     d_layers: int = 3  # 3 = 70×70 PatchGAN
+    d_scales: int = 1  # discriminators at full, 1/2, 1/4... resolution (pix2pixHD: 2-3)
     norm: str = "instance"
     dropout: float = 0.5
+    upsample: str = "transpose"  # transpose (paper) | resize (nearest + conv: no checkerboard)
+    z_dim: int = 0  # latent noise channels drawn from the seed (0: dropout is the only noise)
     gan_mode: str = "vanilla"  # vanilla | lsgan | hinge | none (L1 only)
     lambda_l1: float = 100.0
+    lambda_fm: float = 0.0  # discriminator feature matching (pix2pixHD: 10)
+    lambda_ms: float = 0.0  # mode seeking: reward faces that differ between two noise draws (Mao et al.: 1)
+    ema: float = 0.0  # decay of the generator weights' moving average, e.g. 0.999 (0: off)
     lr: float = 2e-4
     beta1: float = 0.5
     batch_size: int = 1
@@ -67,6 +84,7 @@ class TrainConfig:
     amp: str = "auto"  # auto | on | off: mixed precision (fp16/bf16 on CUDA, bf16 on CPU)
     device: str = "auto"  # auto | cuda | mps | cpu
     seed: int = 0
+    init_from: str = ""  # start G from these generator weights (a checkpoint folder), e.g. when a run is lost
     save_every_min: float = 10.0
     sample_every: int = 1000
     snapshot_every: int = 0  # also keep generator snapshots/step_N/ every N steps (0: never)
@@ -88,6 +106,12 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
     config = TrainConfig(**vars(parser.parse_args(argv)))
     if config.gan_mode not in GAN_MODES:
         parser.error(f"--gan-mode must be one of {GAN_MODES}")
+    if config.upsample not in UPSAMPLES:
+        parser.error(f"--upsample must be one of {UPSAMPLES}")
+    if not 0 <= config.ema < 1:
+        parser.error("--ema is a decay in [0, 1), e.g. 0.999")
+    if config.lambda_fm and config.gan_mode == "none":
+        parser.error("--lambda-fm needs a discriminator (a --gan-mode other than none)")
     if config.size != 2**config.num_downs:
         parser.error(f"--size {config.size} does not fit a U-Net with {config.num_downs} downsamplings")
     return config
@@ -144,6 +168,23 @@ def gan_loss(logits: torch.Tensor, real: bool, mode: str, for_discriminator: boo
     raise ValueError(f"unknown gan mode {mode!r}")
 
 
+def feature_matching_loss(fake: list[list[torch.Tensor]], real: list[list[torch.Tensor]]) -> torch.Tensor:
+    """pix2pixHD's loss: L1 between the discriminator's features of the fake and the real pair,
+    averaged over layers and scales (the logits, last in each list, are left out)."""
+    terms = [F.l1_loss(f.float(), r.detach().float()) for fs, rs in zip(fake, real) for f, r in zip(fs[:-1], rs[:-1])]
+    return torch.stack(terms).mean()
+
+
+def mode_seeking_loss(fake_a: torch.Tensor, fake_b: torch.Tensor, z_a: torch.Tensor | None,
+                      z_b: torch.Tensor | None) -> torch.Tensor:
+    """Mao et al. 2019: 1 / (|G(x, z_a) - G(x, z_b)| / |z_a - z_b|); small when two noise draws give
+    different faces. Without a latent (dropout as the only noise) the denominator is 1."""
+    difference = (fake_a.float() - fake_b.float()).abs().mean()
+    if z_a is not None:
+        difference = difference / (z_a - z_b).abs().mean()
+    return 1.0 / (difference + 1e-5)
+
+
 def lr_factor(step: int, config: TrainConfig) -> float:
     """Constant learning rate, then linear decay to zero over the last (1 - decay_from) of the steps."""
     start = int(config.steps * config.decay_from)
@@ -156,7 +197,7 @@ def lr_factor(step: int, config: TrainConfig) -> float:
 
 
 class Trainer:
-    """Holds the networks, optimisers and counters; `train()` runs the loop."""
+    """The networks, optimisers and run position; `train()` runs the loop, `train_step()` one step."""
 
     def __init__(self, config: TrainConfig) -> None:
         self.config = config
@@ -177,8 +218,14 @@ class Trainer:
         except FileNotFoundError:
             self.val_set = None
 
-        self.G = UNetGenerator(1, 3, config.num_downs, config.ngf, config.norm, config.dropout).to(self.device)
-        self.D = PatchDiscriminator(4, config.ndf, config.d_layers, config.norm).to(self.device)
+        self.G = UNetGenerator(
+            1, 3, config.num_downs, config.ngf, config.norm, config.dropout, config.upsample, config.z_dim
+        ).to(self.device)
+        self.D = MultiscaleDiscriminator(4, config.ndf, config.d_layers, config.norm, config.d_scales).to(self.device)
+        if config.init_from and not config.resume:
+            self.G.load_state_dict(self.pretrained_generator().state_dict())
+        # The moving average is what gets exported: smoother weights, fewer GAN artefacts (Karras et al. 2018).
+        self.G_ema = copy.deepcopy(self.G).requires_grad_(False) if config.ema else None
         if self.device.type == "cuda":
             self.G = self.G.to(memory_format=torch.channels_last)
             self.D = self.D.to(memory_format=torch.channels_last)
@@ -186,10 +233,13 @@ class Trainer:
         self.opt_G = torch.optim.Adam(self.G.parameters(), lr=config.lr, betas=betas)
         self.opt_D = torch.optim.Adam(self.D.parameters(), lr=config.lr, betas=betas)
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp_dtype == torch.float16)
-        self.step = 0
 
+        self.state = TrainState()
         if config.resume:
-            self.load_checkpoint()
+            defaults = dataclasses.asdict(TrainConfig())
+            self.state = checkpoint.load(self.checkpoint_path, dataclasses.asdict(config), self.parts(), defaults)
+            if self.is_main:
+                self.forget_losses_after(self.state.step)
         if self.world > 1:
             ids = [self.device.index] if self.device.type == "cuda" else None
             self.G_ddp: torch.nn.Module = DistributedDataParallel(self.G, device_ids=ids)
@@ -197,6 +247,32 @@ class Trainer:
         else:
             self.G_ddp, self.D_ddp = self.G, self.D
         self.stop_requested = False
+        self.pid = os.getpid()  # DataLoader workers inherit the signal handler; only this process acts on it
+
+    @property
+    def checkpoint_path(self) -> Path:
+        return self.out / "checkpoint.pt"
+
+    @property
+    def generator(self) -> UNetGenerator:
+        """The generator to sample from and export: the moving average when there is one."""
+        return self.G_ema or self.G
+
+    def parts(self) -> dict[str, checkpoint.Stateful]:
+        """Everything with a state dict that a resumed run needs back."""
+        parts = {"G": self.G, "D": self.D, "opt_G": self.opt_G, "opt_D": self.opt_D, "scaler": self.scaler}
+        return parts | ({"G_ema": self.G_ema} if self.G_ema is not None else {})
+
+    def pretrained_generator(self) -> UNetGenerator:
+        try:
+            model = load_generator(self.config.init_from)
+        except CheckpointError as err:
+            raise SystemExit(f"--init-from: {err}") from err
+        if model.state_dict().keys() != self.G.state_dict().keys() or any(
+            a.shape != b.shape for a, b in zip(model.state_dict().values(), self.G.state_dict().values())
+        ):
+            raise SystemExit(f"--init-from {self.config.init_from}: its architecture differs from this run's flags")
+        return model
 
     # ------------------------------------------------------------------ one step
 
@@ -209,9 +285,12 @@ class Trainer:
         """One optimisation step of D, then G, as in the paper; returns the losses."""
         config = self.config
         for group in (*self.opt_G.param_groups, *self.opt_D.param_groups):
-            group["lr"] = config.lr * lr_factor(self.step, config)
+            group["lr"] = config.lr * lr_factor(self.state.step, config)
+        if config.lambda_ms:  # two noise draws per drawing: the mode-seeking loss compares their faces
+            drawing, photo = torch.cat([drawing, drawing]), torch.cat([photo, photo])
+        z = self.G.sample_z(len(drawing)).to(self.device) if config.z_dim else None
         with self.autocast():
-            fake = self.G_ddp(drawing)
+            fake = self.G_ddp(drawing, z=z)
         losses = {}
 
         if config.gan_mode != "none":
@@ -219,10 +298,9 @@ class Trainer:
             self.D.requires_grad_(True)
             self.opt_D.zero_grad(set_to_none=True)
             with self.autocast():
-                logits = self.D_ddp(torch.cat([drawing, drawing]), torch.cat([photo, fake.detach()]))
-            real_logits, fake_logits = logits.chunk(2)
-            loss_D_real = gan_loss(real_logits, True, config.gan_mode)
-            loss_D_fake = gan_loss(fake_logits, False, config.gan_mode)
+                scales = self.D_ddp(torch.cat([drawing, drawing]), torch.cat([photo, fake.detach()]))
+            loss_D_real = torch.stack([gan_loss(s[-1].chunk(2)[0], True, config.gan_mode) for s in scales]).mean()
+            loss_D_fake = torch.stack([gan_loss(s[-1].chunk(2)[1], False, config.gan_mode) for s in scales]).mean()
             loss_D = 0.5 * (loss_D_real + loss_D_fake)  # halved: D learns slower than G
             self.scaler.scale(loss_D).backward()
             self.scaler.step(self.opt_D)
@@ -235,98 +313,91 @@ class Trainer:
         if config.gan_mode != "none":
             self.D.requires_grad_(False)
             with self.autocast():
-                loss_G_GAN = gan_loss(self.D(drawing, fake), True, config.gan_mode, for_discriminator=False)
+                fake_scales = self.D(drawing, fake)
+            loss_G_GAN = torch.stack(
+                [gan_loss(s[-1], True, config.gan_mode, for_discriminator=False) for s in fake_scales]
+            ).mean()
             loss_G = loss_G + loss_G_GAN
             losses["G_GAN"] = loss_G_GAN.item()
+            if config.lambda_fm:
+                real_scales = [[f.chunk(2)[0] for f in s] for s in scales]
+                loss_G_FM = feature_matching_loss(fake_scales, real_scales)
+                loss_G = loss_G + config.lambda_fm * loss_G_FM
+                losses["G_FM"] = loss_G_FM.item()
+        if config.lambda_ms:
+            fake_a, fake_b = fake.chunk(2)
+            z_a, z_b = z.chunk(2) if z is not None else (None, None)
+            loss_G_MS = mode_seeking_loss(fake_a, fake_b, z_a, z_b)
+            loss_G = loss_G + config.lambda_ms * loss_G_MS
+            losses["G_MS"] = loss_G_MS.item()
         self.scaler.scale(loss_G).backward()
         self.scaler.step(self.opt_G)
         self.scaler.update()
-        self.step += 1
+        self.update_ema()
+        self.state.step += 1
         return losses | {"G_L1": loss_G_L1.item()}
 
-    # ------------------------------------------------------------------ checkpoints
+    @torch.no_grad()
+    def update_ema(self) -> None:
+        """G_ema ← decay·G_ema + (1 − decay)·G, with a short warm-up so early averages are not stale."""
+        if self.G_ema is None:
+            return
+        decay = min(self.config.ema, (1 + self.state.step) / (10 + self.state.step))
+        ema, live = list(self.G_ema.parameters()), list(self.G.parameters())
+        torch._foreach_lerp_(ema, live, 1.0 - decay)
+        for ema_buffer, buffer in zip(self.G_ema.buffers(), self.G.buffers()):
+            ema_buffer.copy_(buffer)
 
-    def checkpoint_path(self) -> Path:
-        return self.out / "checkpoint.pt"
+    # ------------------------------------------------------------------ saving, samples and logs
 
-    def save_checkpoint(self, epoch_state: dict[str, int]) -> None:
-        """Write checkpoint.pt atomically (temp file + rename) and export the generator."""
+    def save(self) -> None:
+        """The checkpoint (to resume) and the generator folder (to use), both written atomically."""
         if not self.is_main:
             return
-        self.out.mkdir(parents=True, exist_ok=True)
-        state = {
-            "step": self.step,
-            **epoch_state,
-            "config": dataclasses.asdict(self.config),
-            "G": self.G.state_dict(),
-            "D": self.D.state_dict(),
-            "opt_G": self.opt_G.state_dict(),
-            "opt_D": self.opt_D.state_dict(),
-            "scaler": self.scaler.state_dict(),
-            "rng_cpu": torch.get_rng_state(),
-            "rng_cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
-        }
-        tmp = self.checkpoint_path().with_suffix(".pt.tmp")
-        torch.save(state, tmp)
-        os.replace(tmp, self.checkpoint_path())
-        export_generator(self.G, self.out / "generator")
-
-    def load_checkpoint(self) -> None:
-        path = self.checkpoint_path()
-        if not path.exists():
-            raise SystemExit(f"--resume: no checkpoint at {path}; start without --resume")
-        try:
-            state = torch.load(path, map_location="cpu", weights_only=True)
-        except Exception as err:  # a truncated or foreign file: say which and stop
-            raise SystemExit(f"--resume: {path} is not a readable training checkpoint ({err})") from err
-        architecture = ("ngf", "num_downs", "ndf", "d_layers", "norm")
-        saved = {k: state["config"][k] for k in architecture}
-        asked = {k: getattr(self.config, k) for k in architecture}
-        if saved != asked:
-            raise SystemExit(f"--resume: {path} was trained with {saved}, but this run asks for {asked}")
-        self.G.load_state_dict(state["G"])
-        self.D.load_state_dict(state["D"])
-        self.opt_G.load_state_dict(state["opt_G"])
-        self.opt_D.load_state_dict(state["opt_D"])
-        self.scaler.load_state_dict(state["scaler"])
-        torch.set_rng_state(state["rng_cpu"])
-        if state["rng_cuda"] and torch.cuda.is_available():
-            torch.cuda.set_rng_state_all(state["rng_cuda"])
-        self.step = state["step"]
-        self.resume_epoch, self.resume_batch = state["epoch"], state["batch_in_epoch"]
-
-    # ------------------------------------------------------------------ samples and logs
+        checkpoint.save(self.checkpoint_path, self.state, dataclasses.asdict(self.config), self.parts())
+        export_generator(self.generator, self.out / "generator")
 
     def save_samples(self) -> None:
         """A grid of drawing | generated | photo rows for fixed validation (else training) pairs."""
         dataset = self.val_set or self.train_set
         pairs = [dataset[i] for i in range(min(4, len(dataset)))]
         drawings = torch.stack([p[0] for p in pairs]).to(self.device)
-        self.G.eval()
+        self.generator.eval()
         with torch.no_grad(), self.autocast():
-            fakes = self.G(drawings, seeds=list(range(len(pairs))))
-        self.G.train()
+            fakes = self.generator(drawings, seeds=list(range(len(pairs))))
+        self.generator.train()
         rows = [
             np.hstack([tensor_to_image(d), tensor_to_image(f), tensor_to_image(p[1])])
             for d, f, p in zip(drawings, fakes, pairs, strict=True)
         ]
         folder = self.out / "samples"
         folder.mkdir(parents=True, exist_ok=True)
-        cv2.imwrite(str(folder / f"step_{self.step:07d}.png"), cv2.cvtColor(np.vstack(rows), cv2.COLOR_RGB2BGR))
+        cv2.imwrite(str(folder / f"step_{self.state.step:07d}.png"), cv2.cvtColor(np.vstack(rows), cv2.COLOR_RGB2BGR))
+
+    LOSS_FIELDS = ("step", "lr", "seconds", "G_GAN", "G_L1", "G_FM", "G_MS", "D_real", "D_fake")
 
     def log_losses(self, losses: dict[str, float], elapsed: float) -> None:
         path = self.out / "losses.csv"
-        fields = ["step", "lr", "seconds", "G_GAN", "G_L1", "D_real", "D_fake"]
         new = not path.exists()
         with path.open("a", newline="") as f:
-            writer = csv.DictWriter(f, fieldnames=fields, extrasaction="ignore")
+            writer = csv.DictWriter(f, fieldnames=self.LOSS_FIELDS, extrasaction="ignore")
             if new:
                 writer.writeheader()
             lr = self.opt_G.param_groups[0]["lr"]
             writer.writerow(
-                {"step": self.step, "lr": f"{lr:.3g}", "seconds": f"{elapsed:.0f}"}
+                {"step": self.state.step, "lr": f"{lr:.3g}", "seconds": f"{elapsed:.0f}"}
                 | {k: f"{v:.4f}" for k, v in losses.items()}
             )
+
+    def forget_losses_after(self, step: int) -> None:
+        """Drop the log rows of steps after the checkpoint: a resumed run logs them again (after kill -9)."""
+        path = self.out / "losses.csv"
+        if not path.exists():
+            return
+        header, *rows = path.read_text().splitlines(keepends=True)
+        kept = [row for row in rows if int(row.split(",", 1)[0]) <= step]
+        if len(kept) < len(rows):
+            path.write_text(header + "".join(kept))
 
     # ------------------------------------------------------------------ the loop
 
@@ -351,6 +422,8 @@ class Trainer:
         )
 
     def request_stop(self, signum: int, frame: object) -> None:
+        if os.getpid() != self.pid or self.stop_requested:  # a DataLoader worker, or a repeated signal
+            return
         if self.is_main:
             tqdm.write(f"{signal.Signals(signum).name}: saving a checkpoint at the end of this step, then stopping")
         self.stop_requested = True
@@ -369,77 +442,67 @@ class Trainer:
                 signal.signal(sig, handler)
 
     def _train(self) -> None:
-        config = self.config
+        config, state = self.config, self.state
         if self.is_main:
             self.out.mkdir(parents=True, exist_ok=True)
             (self.out / "config.json").write_text(json.dumps(dataclasses.asdict(config), indent=2))
-
         batches_per_epoch = len(self.train_set) // (self.world * config.batch_size)
         if batches_per_epoch == 0:
             raise SystemExit(f"{len(self.train_set)} training images are fewer than one batch per process")
-        epoch, batch = getattr(self, "resume_epoch", 0), getattr(self, "resume_batch", 0)
-        bar = tqdm(total=config.steps, initial=self.step, disable=not self.is_main, unit="step", dynamic_ncols=True)
-        started, last_save, losses = time.time(), time.time(), {}
         if self.is_main:
-            precision = self.amp_dtype or torch.float32
             tqdm.write(
-                f"training on {self.device} ({self.world} process(es), {precision}), "
-                f"{len(self.train_set)} pairs, {batches_per_epoch} steps/epoch, from step {self.step}"
+                f"training on {self.device} ({self.world} process(es), {self.amp_dtype or torch.float32}), "
+                f"{len(self.train_set)} pairs, {batches_per_epoch} steps/epoch, from step {state.step}"
             )
-        while self.step < config.steps and not self.stop_requested:
-            for drawing, photo in self.batches_of_epoch(epoch, batch):
-                drawing = drawing.to(self.device, non_blocking=True)
-                photo = photo.to(self.device, non_blocking=True)
-                if self.device.type == "cuda":
-                    drawing = drawing.contiguous(memory_format=torch.channels_last)
-                    photo = photo.contiguous(memory_format=torch.channels_last)
+        bar = tqdm(total=config.steps, initial=state.step, disable=not self.is_main, unit="step", dynamic_ncols=True)
+        started = last_save = time.time()
+
+        while state.step < config.steps and not self.stop_requested:
+            for drawing, photo in self.batches_of_epoch(state.epoch, state.batch_in_epoch):
+                memory = torch.channels_last if self.device.type == "cuda" else torch.contiguous_format
+                drawing = drawing.to(self.device, non_blocking=True, memory_format=memory)
+                photo = photo.to(self.device, non_blocking=True, memory_format=memory)
                 losses = self.train_step(drawing, photo)
                 if not all(math.isfinite(v) for v in losses.values()):
-                    raise SystemExit(f"step {self.step}: a loss is not finite ({losses}); lower --lr or use --amp off")
-                batch += 1
+                    raise SystemExit(f"step {state.step}: a loss is not finite ({losses}); lower --lr or use --amp off")
+                state.batch_in_epoch += 1
                 bar.update(1)
-                if self.is_main and self.step % config.log_every == 0:
+                if self.is_main and state.step % config.log_every == 0:
                     bar.set_postfix({k: f"{v:.3f}" for k, v in losses.items()})
                     self.log_losses(losses, time.time() - started)
-                if self.is_main and self.step % config.sample_every == 0:
+                if self.is_main and state.step % config.sample_every == 0:
                     self.save_samples()
-                if self.is_main and config.snapshot_every and self.step % config.snapshot_every == 0:
-                    export_generator(self.G, self.out / "snapshots" / f"step_{self.step:07d}")
-                due = time.time() - last_save > config.save_every_min * 60
-                if self.world > 1:  # every rank must agree to stop or save at the same step
-                    flags = torch.tensor([float(self.stop_requested), float(due)], device=self.device)
-                    dist.all_reduce(flags, op=dist.ReduceOp.MAX)
-                    self.stop_requested, due = bool(flags[0]), bool(flags[1])
-                if due:
-                    self.save_checkpoint({"epoch": epoch, "batch_in_epoch": batch})
+                if self.is_main and config.snapshot_every and state.step % config.snapshot_every == 0:
+                    export_generator(self.generator, self.out / "snapshots" / f"step_{state.step:07d}")
+                if self.agree(time.time() - last_save > config.save_every_min * 60):
+                    self.save()
                     last_save = time.time()
-                if self.step >= config.steps or self.stop_requested:
+                if state.step >= config.steps or self.stop_requested:
                     break
             else:
-                epoch, batch = epoch + 1, 0
+                state.epoch, state.batch_in_epoch = state.epoch + 1, 0
         bar.close()
-        self.save_checkpoint({"epoch": epoch, "batch_in_epoch": batch})
+
+        self.save()
         if self.is_main:
             self.save_samples()
             how = "stopped early" if self.stop_requested else "finished"
             tqdm.write(
-                f"{how} at step {self.step}; checkpoint in {self.checkpoint_path()}"
+                f"{how} at step {state.step}; checkpoint in {self.checkpoint_path}"
                 + ("; continue with --resume" if self.stop_requested else "")
             )
         if self.world > 1:  # wait for rank 0's final save: a rank tearing gloo down early aborts the others
             dist.barrier()
             dist.destroy_process_group()
 
-
-def export_generator(generator: UNetGenerator, folder: Path) -> None:
-    """save_pretrained into a temporary folder, then swap it in, so `folder` is never half-written."""
-    tmp, old = folder.with_name(folder.name + ".tmp"), folder.with_name(folder.name + ".old")
-    shutil.rmtree(tmp, ignore_errors=True)
-    generator.save_pretrained(tmp)
-    if folder.exists():
-        os.replace(folder, old)
-    os.replace(tmp, folder)
-    shutil.rmtree(old, ignore_errors=True)
+    def agree(self, save_due: bool) -> bool:
+        """With DDP every rank must stop or save at the same step: share the flags. Returns whether to save."""
+        if self.world == 1:
+            return save_due
+        flags = torch.tensor([float(self.stop_requested), float(save_due)], device=self.device)
+        dist.all_reduce(flags, op=dist.ReduceOp.MAX)
+        self.stop_requested = bool(flags[0])
+        return bool(flags[1])
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 from pathlib import Path
 
 import torch
@@ -125,6 +126,18 @@ def load_reference_pth(path: str | os.PathLike, **architecture: object) -> UNetG
     except RuntimeError as err:
         raise CheckpointError(f"{path}: does not match the given architecture {architecture}: {err}") from err
     return model.eval()
+
+
+def export_generator(generator: UNetGenerator, folder: str | os.PathLike) -> None:
+    """`save_pretrained` into a temporary folder, then swap it in, so `folder` is never half-written."""
+    folder = Path(folder)
+    tmp, old = folder.with_name(folder.name + ".tmp"), folder.with_name(folder.name + ".old")
+    shutil.rmtree(tmp, ignore_errors=True)
+    generator.save_pretrained(tmp)
+    if folder.exists():
+        os.replace(folder, old)
+    os.replace(tmp, folder)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def publish(source: str, dest: str | None = None, fp16: bool = False, repo_id: str | None = None) -> UNetGenerator:

@@ -12,7 +12,7 @@ from p2p_testutils import face_pair, tiny_generator
 from PIL import Image
 
 from p2p.inference import FaceGenerator, is_blank, prepare_drawing
-from p2p.model import PatchDiscriminator, UNetGenerator
+from p2p.model import MultiscaleDiscriminator, PatchDiscriminator, UNetGenerator
 
 
 @pytest.fixture(scope="module")
@@ -55,8 +55,27 @@ def test_initial_weights_follow_n_0_002() -> None:
 @pytest.mark.parametrize(("n_layers", "norm", "patches"), [(3, "instance", 30), (3, "batch", 30), (2, "instance", 62)])
 def test_patch_discriminator_gives_one_logit_per_patch(n_layers: int, norm: str, patches: int) -> None:
     discriminator = PatchDiscriminator(ndf=8, n_layers=n_layers, norm=norm)
-    logits = discriminator(torch.zeros(2, 1, 256, 256), torch.zeros(2, 3, 256, 256))
+    *features, logits = discriminator(torch.zeros(2, 4, 256, 256))
     assert logits.shape == (2, 1, patches, patches)  # 30×30 patches of 70×70 for the paper's n_layers=3
+    assert len(features) == n_layers + 1
+
+
+def test_multiscale_discriminator_sees_the_pair_at_each_scale() -> None:
+    discriminator = MultiscaleDiscriminator(ndf=8, scales=2)
+    full, half = discriminator(torch.zeros(2, 1, 256, 256), torch.zeros(2, 3, 256, 256))
+    assert full[-1].shape == (2, 1, 30, 30) and half[-1].shape == (2, 1, 14, 14)
+
+
+@pytest.mark.parametrize("upsample", ["transpose", "resize"])
+def test_latent_noise_follows_the_seed_in_any_batch(upsample: str) -> None:
+    torch.manual_seed(0)
+    model = UNetGenerator(num_downs=6, ngf=8, upsample=upsample, z_dim=8, dropout=0.0).eval()
+    drawing = torch.zeros(1, 1, 64, 64)
+    with torch.no_grad():
+        alone = model(drawing, seeds=[3])
+        batch = model(drawing.repeat(3, 1, 1, 1), seeds=[1, 3, 2])
+    assert torch.allclose(alone[0], batch[1], atol=1e-5)
+    assert (batch[0] - batch[2]).abs().mean() > 1e-4  # with dropout off, z alone makes seeds differ
 
 
 def test_batch_norm_generator_and_wrong_seed_count() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import signal
 import subprocess
 import time
@@ -14,6 +15,7 @@ from p2p_testutils import PYTHON, REPO_ROOT, TINY_TRAIN_FLAGS, make_dataset, sub
 
 from p2p import train
 from p2p.train import TrainConfig, Trainer, gan_loss, lr_factor
+from p2p.weights import load_generator
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +40,7 @@ def test_a_few_steps_reduce_the_l1_loss_on_a_fixed_batch(data: Path, tmp_path: P
     assert set(history[0]) == {"D_real", "D_fake", "G_GAN", "G_L1"}
     first, last = (sum(h["G_L1"] for h in part) / 3 for part in (history[:3], history[-3:]))
     assert last < 0.85 * first, (first, last)
-    assert trainer.step == 40
+    assert trainer.state.step == 40
 
 
 @pytest.mark.parametrize("mode", ["lsgan", "hinge", "none"])
@@ -48,6 +50,30 @@ def test_every_gan_mode_trains(data: Path, tmp_path: Path, mode: str) -> None:
     losses = [trainer.train_step(drawing, photo) for _ in range(2)][-1]
     assert all(math.isfinite(v) for v in losses.values())
     assert ("G_GAN" in losses) == (mode != "none")
+
+
+RECIPE_OPTIONS = {"ema": 0.9, "upsample": "resize", "d_scales": 2, "lambda_fm": 10.0, "z_dim": 4, "lambda_ms": 1.0}
+RECIPE_FLAGS = ["--ema", "0.9", "--upsample", "resize", "--d-scales", "2", "--lambda-fm", "10", "--z-dim", "4",
+                "--lambda-ms", "1"]
+
+
+def test_the_later_recipe_options_train_together(data: Path, tmp_path: Path) -> None:
+    trainer = tiny_trainer(data, tmp_path, **RECIPE_OPTIONS)
+    drawing, photo = (torch.stack(t) for t in zip(*(trainer.train_set[i] for i in range(2))))
+    before = [p.clone() for p in trainer.G_ema.parameters()]
+    losses = [trainer.train_step(drawing, photo) for _ in range(3)][-1]
+    assert set(losses) == {"D_real", "D_fake", "G_GAN", "G_L1", "G_FM", "G_MS"}
+    assert all(math.isfinite(v) for v in losses.values())
+    ema, live = list(trainer.G_ema.parameters()), list(trainer.G.parameters())
+    assert not torch.equal(ema[0], before[0]) and not torch.equal(ema[0], live[0])  # it moves, but lags
+    assert trainer.generator is trainer.G_ema
+
+
+def test_mode_seeking_loss_is_small_when_noise_changes_the_face() -> None:
+    a, b = torch.zeros(1, 3, 8, 8), torch.ones(1, 3, 8, 8)
+    z_a, z_b = torch.zeros(1, 4), torch.full((1, 4), 2.0)
+    assert train.mode_seeking_loss(a, b, z_a, z_b).item() == pytest.approx(2.0, rel=1e-3)
+    assert train.mode_seeking_loss(a, a, z_a, z_b).item() > 1e4  # collapsed: same face for both draws
 
 
 def test_gan_losses_and_learning_rate_schedule() -> None:
@@ -66,10 +92,13 @@ def test_cli_rejects_a_size_that_does_not_fit_the_unet(data: Path, tmp_path: Pat
         train.parse_args(["--data", str(data), "--size", "128", "--num-downs", "6"])
 
 
-def test_resume_continues_step_count_and_optimiser_and_matches_a_straight_run(data: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("recipe", [[], RECIPE_FLAGS], ids=["paper", "later-options"])
+def test_resume_continues_step_count_and_optimiser_and_matches_a_straight_run(
+    data: Path, tmp_path: Path, recipe: list[str]
+) -> None:
     # 8 pairs at batch 2 are 4 steps per epoch: 3 + 3 steps stop mid-epoch and then cross an epoch boundary.
     # A constant learning rate (--decay-from 1) makes the first 3 steps the same in a 3- and a 6-step run.
-    flags = ["--decay-from", "1", "--save-every-min", "1000"]
+    flags = ["--decay-from", "1", "--save-every-min", "1000", *recipe]
     handler = signal.getsignal(signal.SIGINT)
     run_cli(data, tmp_path / "resumed", "--steps", "3", *flags)
     assert signal.getsignal(signal.SIGINT) is handler  # Ctrl-C works again after an in-process run
@@ -84,7 +113,7 @@ def test_resume_continues_step_count_and_optimiser_and_matches_a_straight_run(da
     assert (resumed["epoch"], resumed["batch_in_epoch"]) == (straight["epoch"], straight["batch_in_epoch"])
     adam_steps = {float(s["step"]) for s in resumed["opt_G"]["state"].values()}
     assert adam_steps == {6.0}  # Adam's counters continued from the checkpoint, not from zero
-    for net in ("G", "D"):
+    for net in ("G", "D", "G_ema") if recipe else ("G", "D"):
         for key, value in straight[net].items():
             assert torch.equal(value, resumed[net][key]), f"{net}.{key} differs between straight and resumed runs"
     for opt in ("opt_G", "opt_D"):
@@ -96,16 +125,37 @@ def test_resume_continues_step_count_and_optimiser_and_matches_a_straight_run(da
     assert (tmp_path / "resumed" / "generator" / "model.safetensors").is_file()
 
 
+def test_resume_after_kill_logs_each_step_once(data: Path, tmp_path: Path) -> None:
+    run_cli(data, tmp_path, "--steps", "3")
+    log = tmp_path / "losses.csv"
+    rows = log.read_text().splitlines()
+    log.write_text("\n".join(rows + [rows[-1].replace("3,", "4,", 1), rows[-1].replace("3,", "5,", 1)]) + "\n")
+    # as after kill -9: steps 4 and 5 were logged but never reached a checkpoint
+    run_cli(data, tmp_path, "--steps", "6", "--resume")
+    assert [line.split(",")[0] for line in log.read_text().splitlines()[1:]] == ["1", "2", "3", "4", "5", "6"]
+
+
+def test_init_from_starts_from_saved_generator_weights(data: Path, tmp_path: Path) -> None:
+    run_cli(data, tmp_path / "first", "--steps", "2")
+    trainer = tiny_trainer(data, tmp_path / "second", init_from=str(tmp_path / "first" / "generator"))
+    saved = load_generator(tmp_path / "first" / "generator")
+    assert all(torch.equal(a, b) for a, b in zip(saved.state_dict().values(), trainer.G.state_dict().values()))
+    assert trainer.state.step == 0
+    with pytest.raises(SystemExit, match="architecture differs"):
+        tiny_trainer(data, tmp_path / "third", init_from=str(tmp_path / "first" / "generator"), ngf=16)
+
+
 def test_resume_refuses_a_truncated_or_foreign_checkpoint(data: Path, tmp_path: Path) -> None:
     run_cli(data, tmp_path, "--steps", "1")
     checkpoint = tmp_path / "checkpoint.pt"
-    with pytest.raises(SystemExit, match="--ngf 16|was trained with"):
+    with pytest.raises(SystemExit, match="was trained with another architecture"):
         run_cli(data, tmp_path, "--steps", "2", "--resume", "--ngf", "16")
     checkpoint.write_bytes(checkpoint.read_bytes()[:1000])
     with pytest.raises(SystemExit, match="checkpoint.pt is not a readable training checkpoint"):
         run_cli(data, tmp_path, "--steps", "2", "--resume")
 
 
+@pytest.mark.slow
 def test_sigint_saves_a_checkpoint_and_resume_continues(data: Path, tmp_path: Path) -> None:
     out = tmp_path / "run"
     command = [PYTHON, "-m", "p2p.train", "--data", str(data), "--out", str(out), *TINY_TRAIN_FLAGS,
@@ -130,6 +180,28 @@ def test_sigint_saves_a_checkpoint_and_resume_continues(data: Path, tmp_path: Pa
     assert torch.load(out / "checkpoint.pt", weights_only=True)["step"] == stopped + 2
 
 
+@pytest.mark.slow
+def test_ctrl_c_to_the_process_group_with_loader_workers_saves_once(data: Path, tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    command = [PYTHON, "-m", "p2p.train", "--data", str(data), "--out", str(out), *TINY_TRAIN_FLAGS,
+               "--workers", "2", "--steps", "100000"]
+    process = subprocess.Popen(command, cwd=REPO_ROOT, env=subprocess_env(), stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        deadline = time.time() + 90
+        while not (out / "losses.csv").exists() and process.poll() is None and time.time() < deadline:
+            time.sleep(0.2)
+        assert process.poll() is None, process.communicate()[0]
+        os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the workers get it too
+        output, _ = process.communicate(timeout=90)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    assert process.returncode == 130, output
+    assert output.count("saving a checkpoint") == 1, output
+
+
+@pytest.mark.slow
 def test_ddp_with_two_cpu_processes(data: Path, tmp_path: Path) -> None:
     out = tmp_path / "ddp"
     command = [PYTHON, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",

@@ -34,7 +34,7 @@ def test_save_pretrained_writes_safetensors_and_config(saved: Path) -> None:
     assert (saved / "model.safetensors").is_file()
     config = json.loads((saved / "config.json").read_text())
     assert config == {"in_channels": 1, "out_channels": 3, "num_downs": 6, "ngf": 8, "norm": "instance",
-                      "dropout": 0.5}
+                      "dropout": 0.5, "upsample": "transpose", "z_dim": 0}
 
 
 @pytest.mark.parametrize("how", ["from_pretrained", "load_generator", "load_generator_file"])
