@@ -21,6 +21,10 @@ IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".
 
 MAX_PIXELS = 40_000_000
 """Largest image accepted; larger ones (and decompression bombs) are refused."""
+MAX_SIDE = 1024
+"""Files are decoded to at most this many pixels on a side by default: a drawing never needs more (the
+app's canvas is 512), nor does framing a face at 256, and a full-size 40-megapixel RGBA image would
+cost over 2 GB of float copies."""
 
 # PIL warns above its limit and only errors at twice it; make the limit ours and
 # turn the warning into an error so nothing huge is ever decoded.
@@ -59,10 +63,10 @@ def _array_to_rgb(array: np.ndarray) -> np.ndarray:
         raise ImageLoadError(f"unsupported image shape {array.shape}")
     channels = array.shape[2]
     array = _scale_to_uint8(array)
-    if channels in (2, 4):  # gray+alpha or RGBA: composite on white
-        colour = array[:, :, :-1].astype(np.float32)
-        alpha = array[:, :, -1:].astype(np.float32) / 255.0
-        array = np.rint(colour * alpha + 255.0 * (1.0 - alpha)).astype(np.uint8)
+    if channels in (2, 4):  # gray+alpha or RGBA: composite on white, in 16-bit integers (no float copies)
+        alpha = array[:, :, -1:].astype(np.uint16)
+        mixed = array[:, :, :-1] * alpha + (255 - alpha) * 255 + 127
+        array = (mixed // 255).astype(np.uint8)
     if array.shape[2] == 1:
         array = np.repeat(array, 3, axis=2)
     return np.ascontiguousarray(array)
@@ -103,8 +107,42 @@ def to_rgb(image: Image.Image | np.ndarray) -> np.ndarray:
     raise TypeError(f"expected a PIL image or numpy array, got {type(image).__name__}")
 
 
-def load_image(path: str | PathLike[str]) -> np.ndarray:
-    """Read an image file as HxWx3 uint8 RGB, or raise :class:`ImageLoadError`."""
+def _too_large(size: str = "") -> str:
+    """The one refusal message for images over :data:`MAX_PIXELS`, whoever noticed it."""
+    return f"too large ({size + ' pixels, ' if size else ''}the limit is {MAX_PIXELS:,} pixels)"
+
+
+def _shrink(image: Image.Image, max_side: int) -> Image.Image:
+    """Box-average by an integer factor so the longer side is at most ``max_side``.
+
+    A band of rows at a time: ``Image.reduce`` of a whole RGBA (or palette) image would first make a
+    full-size premultiplied (or converted) copy, doubling the peak memory of a large upload.
+    """
+    factor = -(-max(image.size) // max_side)
+    if factor <= 1:
+        return image
+    width, height = image.size
+    band = 64 * factor
+    parts = []
+    for top in range(0, height, band):
+        part = image.crop((0, top, width, min(top + band, height)))
+        if part.mode in ("1", "P") or part.mode.startswith("I;16"):  # modes Image.reduce cannot average
+            part = part.convert({"1": "L", "P": "RGBA"}.get(part.mode, "I"))
+        parts.append(part.reduce(factor))
+    shrunk = Image.new(parts[0].mode, (parts[0].width, sum(part.height for part in parts)))
+    for index, part in enumerate(parts):
+        shrunk.paste(part, (0, index * parts[0].height))
+    shrunk.info = dict(image.info)  # EXIF orientation, palette transparency
+    return shrunk
+
+
+def load_image(path: str | PathLike[str], max_side: int | None = MAX_SIDE) -> np.ndarray:
+    """Read an image file as HxWx3 uint8 RGB, or raise :class:`ImageLoadError`.
+
+    Images with a side over ``max_side`` come back shrunk by an integer factor to at most ``max_side``
+    (None: full size). JPEGs are decoded at reduced scale straight away, other formats are reduced
+    right after decoding, so memory stays near the decoded file's own size.
+    """
     path = Path(path)
     try:
         if path.stat().st_size == 0:
@@ -114,9 +152,15 @@ def load_image(path: str | PathLike[str]) -> np.ndarray:
             with Image.open(path) as image:
                 width, height = image.size
                 if width * height > MAX_PIXELS:
-                    raise ImageLoadError(f"{path}: too large ({width}x{height} > {MAX_PIXELS} pixels)")
+                    raise ImageLoadError(f"{path}: {_too_large(f'{width}x{height}')}")
+                if not max_side or max(width, height) <= max_side:
+                    image.load()
+                    return to_rgb(image)
+                scale = max_side / max(width, height)
+                image.draft(None, (max(1, round(width * scale)), max(1, round(height * scale))))
                 image.load()
-                return to_rgb(image)
+                shrunk = _shrink(image, max_side)
+            return to_rgb(shrunk)  # closing the file freed the full-size decode
     except ImageLoadError as error:
         if str(path) in str(error):
             raise
@@ -126,7 +170,7 @@ def load_image(path: str | PathLike[str]) -> np.ndarray:
     except IsADirectoryError as error:
         raise ImageLoadError(f"{path}: is a directory") from error
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
-        raise ImageLoadError(f"{path}: too large (decompression bomb): {error}") from error
+        raise ImageLoadError(f"{path}: {_too_large()}") from error
     except UnidentifiedImageError as error:
         raise ImageLoadError(f"{path}: not an image or unsupported format") from error
     except OSError as error:  # truncated or corrupt data, unreadable file

@@ -3,13 +3,34 @@
 from __future__ import annotations
 
 import io
+import re
+import struct
+import subprocess
+import sys
+import zlib
+from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
 from data_prep import imageio
-from data_prep.imageio import ImageLoadError, load_image, to_rgb
+from data_prep.imageio import MAX_PIXELS, ImageLoadError, load_image, to_rgb
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def white_rgba_png(path: Path, side: int) -> None:
+    """An all-white RGBA PNG of side² pixels, written row by row (a few hundred kB, no big array here)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    squeeze = zlib.compressobj(9)
+    row = b"\x00" + b"\xff" * (4 * side)  # filter byte + RGBA pixels
+    data = b"".join(squeeze.compress(row) for _ in range(side)) + squeeze.flush()
+    header = struct.pack(">IIBBBBB", side, side, 8, 6, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b""))
 
 
 def _check_rgb(array: np.ndarray, shape: tuple[int, int]) -> None:
@@ -109,3 +130,50 @@ def test_list_files_and_image_size(tmp_path) -> None:
     assert [p.name for p in imageio.list_files(tmp_path)] == ["notes.txt", "a.png"]
     assert imageio.image_size(tmp_path / "sub" / "a.png") == (5, 3)
     assert imageio.image_size(tmp_path / "notes.txt") is None
+
+
+def test_large_files_are_decoded_small(tmp_path) -> None:
+    stored = np.zeros((1000, 3000, 3), np.uint8)
+    stored[:, :1500] = 255  # left half white
+    exif = Image.Exif()
+    exif[0x0112] = 6  # shown rotated 90° clockwise: portrait, white on top
+    Image.fromarray(stored).save(tmp_path / "wide.jpg", exif=exif, quality=95)
+    Image.fromarray(stored).convert("P").save(tmp_path / "wide.png")
+    rotated = load_image(tmp_path / "wide.jpg", max_side=1024)
+    assert max(rotated.shape[:2]) <= 1024 and rotated.shape[0] > 2 * rotated.shape[1]
+    assert rotated[: rotated.shape[0] // 3].mean() > 240 and rotated[-rotated.shape[0] // 3 :].mean() < 15
+    shrunk = load_image(tmp_path / "wide.png", max_side=1024)
+    assert shrunk.shape == (334, 1000, 3) and shrunk[:, :490].min() == 255 and shrunk[:, 510:].max() == 0
+    assert load_image(tmp_path / "wide.png", max_side=None).shape == (1000, 3000, 3)
+
+
+def test_too_large_messages_cite_one_limit(tmp_path) -> None:
+    """PIL's own decompression-bomb error (at twice its limit) must not cite another number than ours."""
+    limit = f"{MAX_PIXELS:,}"
+    white_rgba_png(tmp_path / "bomb.png", 9000)  # 81 MP: PIL refuses it in Image.open
+    white_rgba_png(tmp_path / "over.png", 6400)  # 41 MP: refused by our own check
+    for name in ("bomb.png", "over.png"):
+        with pytest.raises(ImageLoadError, match="too large") as error:
+            load_image(tmp_path / name)
+        numbers = {n for n in re.findall(r"\d[\d,]{6,}", str(error.value)) if int(n.replace(",", "")) > 10**6}
+        assert numbers <= {limit, f"{9000 * 9000:,}", f"{6400 * 6400:,}"} and limit in numbers
+
+
+def test_largest_accepted_upload_loads_in_little_memory(tmp_path) -> None:
+    """Four 40-MP all-white RGBA PNGs (170 kB each) loaded at once stay under 1 GB peak RSS in all."""
+    path = tmp_path / "white.png"
+    white_rgba_png(path, 6300)
+    assert path.stat().st_size < 300_000 and 6300 * 6300 <= MAX_PIXELS
+    script = f"""
+import resource
+from concurrent.futures import ThreadPoolExecutor
+from data_prep.imageio import load_image
+with ThreadPoolExecutor(4) as pool:
+    images = list(pool.map(load_image, [{str(path)!r}] * 4))
+assert all(image.min() == 255 and max(image.shape) <= 1024 for image in images)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+    done = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    peak_mb = int(done.stdout.split()[-1]) / 1024  # ru_maxrss is in kB on Linux
+    assert peak_mb < 1000, f"peak RSS {peak_mb:.0f} MB"
