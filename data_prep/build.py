@@ -6,8 +6,12 @@ layout of the reference pix2pix implementation's ``aligned`` datasets, plus
 ``OUT/manifest.json`` describing the source, every parameter, the counts, the
 split and each skipped file with its reason.
 
-Each photo gives one pair per method, with extraction parameters jittered by
-a seed derived from the file name, so a build is reproducible and a resumed
+Each photo gives one pair per drawing style in ``--methods`` (``canny``,
+``xdog``, ``pencil``, ``lineart``; ``style:fraction`` gives a style to only that
+fraction of the photos), and ``--small-faces`` re-frames that fraction of the
+pairs with the person smaller and off-centre on a light backdrop
+(`data_prep.framing.reframe`). Which photo gets which style and framing, and
+every drawing parameter, come from a seed derived from the file name, so a build is reproducible and a resumed
 build recreates exactly what an uninterrupted one would have. Outputs are
 written atomically (temporary file + ``os.replace``) and carry a JPEG comment
 with the settings they were made with, so after an interruption every existing
@@ -35,14 +39,15 @@ import numpy as np
 from PIL import Image
 from tqdm import tqdm
 
-from data_prep.edges import DEFAULT_METHOD, JITTER_RANGES, METHODS, edge_defaults, extract_edges, jitter_params
-from data_prep.framing import SOURCES, detect_source, frame_face
+from data_prep.edges import DEFAULT_METHOD, HEAD_STYLES, JITTER_RANGES, STYLES, draw, edge_defaults, jitter_params
+from data_prep.files import TEMP_MARKER, atomic_path
+from data_prep.framing import REFRAME_RANGES, SOURCES, detect_source, frame_face, reframe
+from data_prep.head import find_head
 from data_prep.imageio import IMAGE_SUFFIXES, ImageLoadError, image_size, list_files, load_image
 
 SPLITS = ("train", "val")
 JPEG_QUALITY = 95
 MIN_VAL_IDENTITIES = 10
-TEMP_MARKER = ".tmp-"
 
 
 @dataclass(frozen=True)
@@ -54,10 +59,11 @@ class Job:
     stem: str  # output stem, unique within the build
     group: str  # identity (or the file itself): the unit of the train/val split
     split: str
-    methods: tuple[str, ...]
+    methods: tuple[str, ...]  # the styles this photo gets
     size: int
     framing: str
     seed: int
+    small_faces: float  # fraction of pairs re-framed
 
 
 @dataclass
@@ -70,10 +76,30 @@ class Result:
     error: str | None = None
 
 
+def _rng(seed: int, *keys: str) -> np.random.Generator:
+    """A generator seeded by the build seed and names, stable across runs, machines and worker order."""
+    digest = hashlib.sha256("/".join([str(seed), *keys]).encode()).digest()
+    return np.random.default_rng(int.from_bytes(digest[:8], "little"))
+
+
 def sample_params(job: Job, method: str) -> dict[str, float]:
-    """The jittered extraction parameters of one pair, from a seed stable across runs and machines."""
-    digest = hashlib.sha256(f"{job.seed}/{job.name}/{method}".encode()).digest()
-    return jitter_params(method, np.random.default_rng(int.from_bytes(digest[:8], "little")))
+    """The jittered drawing parameters of one pair."""
+    return jitter_params(method, _rng(job.seed, job.name, method))
+
+
+def reframe_params(job: Job, method: str) -> dict[str, float] | None:
+    """`reframe`'s parameters for one pair, or None for the usual framing (``1 - small_faces`` of the pairs)."""
+    rng = _rng(job.seed, job.name, method, "reframe")
+    if rng.random() >= job.small_faces:
+        return None
+    return {name: round(float(rng.uniform(low, high)), 4) for name, (low, high) in REFRAME_RANGES.items()}
+
+
+def choose_styles(fractions: dict[str, float], seed: int, name: str) -> tuple[str, ...]:
+    """The styles one photo gets: each with its fraction as probability, and always at least one."""
+    draws = {style: _rng(seed, name, style, "choose").random() for style in fractions}
+    chosen = tuple(style for style, fraction in fractions.items() if draws[style] < fraction)
+    return chosen or (min(fractions, key=lambda style: draws[style] / fractions[style]),)
 
 
 def output_name(stem: str, method: str) -> str:
@@ -84,7 +110,8 @@ def output_name(stem: str, method: str) -> str:
 def settings_tag(job: Job, method: str) -> bytes:
     """What a pair was made from, stored in its JPEG comment to recognise it on resume."""
     params = json.dumps(sample_params(job, method), sort_keys=True)
-    return f"data_prep.build {method} framing={job.framing} size={job.size} params={params}".encode()
+    small = json.dumps(reframe_params(job, method), sort_keys=True)
+    return f"data_prep.build {method} framing={job.framing} size={job.size} params={params} reframe={small}".encode()
 
 
 def is_complete(path: Path, tag: bytes) -> bool:
@@ -98,12 +125,8 @@ def is_complete(path: Path, tag: bytes) -> bool:
 
 def write_jpeg_atomic(image: np.ndarray, path: Path, comment: bytes) -> None:
     """Write RGB ``image`` so ``path`` is either absent or complete, never partial."""
-    temp = path.with_name(f".{path.name}{TEMP_MARKER}{os.getpid()}")
-    try:
+    with atomic_path(path) as temp:
         Image.fromarray(image).save(temp, format="JPEG", quality=JPEG_QUALITY, subsampling=0, comment=comment)
-        os.replace(temp, path)
-    finally:
-        temp.unlink(missing_ok=True)
 
 
 def process(job: Job, out: Path) -> Result:
@@ -116,15 +139,28 @@ def process(job: Job, out: Path) -> Result:
         return result
     try:
         photo = frame_face(load_image(job.path), job.size, job.framing)
+        head = None
+        if any(method in HEAD_STYLES or reframe_params(job, method) for method in job.methods):
+            head = find_head(photo)
+            if head is None:
+                raise ImageLoadError("no face found (dlib HOG detector), needed for its drawing styles or framing")
         for method in todo:
-            drawing = extract_edges(photo, method, **sample_params(job, method))
-            pair = np.hstack([cv2.cvtColor(drawing, cv2.COLOR_GRAY2RGB), photo])
+            framed, moved = photo, head
+            small = reframe_params(job, method)
+            if small:
+                framed, moved = reframe(photo, head, **small)
+            drawing = draw(framed, method, moved, **sample_params(job, method))
+            pair = np.hstack([cv2.cvtColor(drawing, cv2.COLOR_GRAY2RGB), framed])
             write_jpeg_atomic(pair, targets[method], settings_tag(job, method))
             result.written.append(method)
     except ImageLoadError as error:
         result.error = str(error).removeprefix(f"{job.path}: ")
     except Exception as error:  # one odd file must never stop a long build
         result.error = f"could not process image ({type(error).__name__}: {error})"
+    if result.error:  # a skipped photo leaves no pairs behind, so OUT matches the manifest
+        for path in targets.values():
+            path.unlink(missing_ok=True)
+        result.written, result.kept = [], []
     return result
 
 
@@ -181,10 +217,11 @@ def plan(args: argparse.Namespace, src: Path, paths: list[Path]) -> tuple[list[J
             stem,
             groups[stem],
             "val" if groups[stem] in val_groups else "train",
-            args.methods,
+            choose_styles(args.methods, args.seed, name),
             args.size,
             framing,
             args.seed,
+            args.small_faces,
         )
         for stem, (path, name) in candidates.items()
     ]
@@ -193,7 +230,7 @@ def plan(args: argparse.Namespace, src: Path, paths: list[Path]) -> tuple[list[J
 
 def remove_leftovers(out: Path, expected: set[Path]) -> int:
     """Delete temporary files, and pairs this build would not produce, from OUT's splits."""
-    pair_suffixes = tuple(output_name("", method) for method in METHODS)
+    pair_suffixes = tuple(output_name("", method) for method in STYLES)
     removed = 0
     for split in SPLITS:
         for path in (out / split).iterdir():
@@ -236,13 +273,18 @@ def make_manifest(
             "file": job.name,
             "method": method,
             "params": sample_params(job, method),
+            "reframe": reframe_params(job, method),
         }
         for job in used
         for method in job.methods
     ]
-    counts = {split: {method: sum(job.split == split for job in used) for method in args.methods} for split in SPLITS}
-    for per_method in counts.values():
+    counts = {
+        split: {method: sum(job.split == split and method in job.methods for job in used) for method in args.methods}
+        for split in SPLITS
+    }
+    for split, per_method in counts.items():
         per_method["total"] = sum(per_method.values())
+        per_method["small_faces"] = sum(p["reframe"] is not None for p in pairs if p["output"].startswith(f"{split}/"))
     return {
         "source": str(src),
         "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
@@ -250,6 +292,9 @@ def make_manifest(
         "parameters": {
             "size": args.size,
             "methods": list(args.methods),
+            "method_fractions": args.methods,
+            "small_faces": args.small_faces,
+            "reframe_ranges": REFRAME_RANGES if args.small_faces else None,
             "default_method": DEFAULT_METHOD,
             "val_fraction": args.val_fraction,
             "identities": str(args.identities.resolve()) if args.identities else None,
@@ -261,6 +306,10 @@ def make_manifest(
             "jitter_ranges": {method: JITTER_RANGES[method] for method in args.methods},
             "layout": "OUT/{train,val}/{stem}_{method}.jpg: A|B side by side, "
             "A = drawing (black lines on white, gray RGB), B = photo",
+        },
+        "proportions": {
+            method: round(sum(p["method"] == method for p in pairs) / len(pairs), 4) if pairs else 0.0
+            for method in args.methods
         },
         "counts": {
             "files_found": n_files,
@@ -283,9 +332,28 @@ def make_manifest(
 
 def write_json_atomic(data: dict, path: Path) -> None:
     """Write ``data`` as JSON so ``path`` is never left half-written."""
-    temp = path.with_name(f".{path.name}{TEMP_MARKER}{os.getpid()}")
-    temp.write_text(json.dumps(data, indent=1) + "\n")
-    os.replace(temp, path)
+    with atomic_path(path) as temp:
+        temp.write_text(json.dumps(data, indent=1) + "\n")
+
+
+def parse_methods(parser: argparse.ArgumentParser, text: str) -> dict[str, float]:
+    """``"xdog,lineart:0.5"`` -> ``{"xdog": 1.0, "lineart": 0.5}``, or a parser error."""
+    fractions: dict[str, float] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        style, _, fraction = item.partition(":")
+        try:
+            value = float(fraction) if fraction else 1.0
+        except ValueError:
+            value = -1.0
+        if style.strip() not in STYLES or not 0 < value <= 1 or style.strip() in fractions:
+            parser.error(
+                f"--methods: {item!r} is not STYLE or STYLE:FRACTION with a style from "
+                f"{','.join(STYLES)} (each once) and a fraction in (0, 1]"
+            )
+        fractions[style.strip()] = value
+    if not fractions:
+        parser.error(f"--methods needs at least one of {','.join(STYLES)}")
+    return fractions
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -297,7 +365,18 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("src", type=Path, help="folder of face photos (searched recursively)")
     parser.add_argument("out", type=Path, help="output dataset folder (pairs it would not produce are removed)")
     parser.add_argument("--size", type=int, default=256, help="side of each image in pixels (default 256)")
-    parser.add_argument("--methods", default="canny,xdog", help="comma-separated edge methods (default canny,xdog)")
+    parser.add_argument(
+        "--methods",
+        default="canny,xdog",
+        help=f"comma-separated drawing styles from {','.join(STYLES)}, each optionally STYLE:FRACTION "
+        "to give it to only that fraction of the photos (default canny,xdog)",
+    )
+    parser.add_argument(
+        "--small-faces",
+        type=float,
+        default=0.0,
+        help="fraction of pairs re-framed with a smaller, off-centre person on a light backdrop (default 0)",
+    )
     parser.add_argument(
         "--val-fraction",
         type=float,
@@ -316,9 +395,9 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes (default: all cores)")
     parser.add_argument("--limit", type=int, help="use only the first N files, for quick tries")
     args = parser.parse_args(argv)
-    args.methods = tuple(dict.fromkeys(m.strip() for m in args.methods.split(",") if m.strip()))
-    if not args.methods or set(args.methods) - set(METHODS):
-        parser.error(f"--methods must be a comma-separated subset of {','.join(METHODS)}")
+    args.methods = parse_methods(parser, args.methods)
+    if not 0 <= args.small_faces <= 1:
+        parser.error("--small-faces must be in [0, 1]")
     if args.size < 16:
         parser.error("--size must be at least 16")
     if not 0 <= args.val_fraction < 1:

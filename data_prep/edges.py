@@ -14,6 +14,12 @@ backgrounds, glasses, beards, curly and blond hair): XDoG is the default
 because it gives the more complete, drawn-looking faces (eyes, nose, lips,
 face and hair outline); Canny gives simpler, more cartoon-like outlines and is
 mixed in at build time for variety.
+
+Two more styles make the training drawings look like the drawings people make
+(`STYLES`): "pencil", an artist's pencil portrait (soft grey contours, hatching
+in dark areas, paper tone, no background), and "lineart", a few smooth strokes
+from facial landmarks (`data_prep.lineart`). Both need the person's head
+(`data_prep.head`): photos where no face is found give no drawing in them.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from __future__ import annotations
 import argparse
 import inspect
 import sys
+from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -30,9 +37,15 @@ from PIL import Image
 from tqdm import tqdm
 
 from data_prep.framing import SOURCES, detect_source, frame_face
+from data_prep.head import Head, find_head
 from data_prep.imageio import IMAGE_SUFFIXES, ImageLoadError, image_size, list_files, load_image
+from data_prep.lineart import draw_lineart
 
 METHODS = ("canny", "xdog")
+"""Edge extractors that need only the photo (the app offers these, with their thresholds as sliders)."""
+STYLES = (*METHODS, "pencil", "lineart")
+"""Every drawing style of the training data; `HEAD_STYLES` need the person's head."""
+HEAD_STYLES = frozenset({"pencil", "lineart"})
 DEFAULT_METHOD = "xdog"
 """The extraction the default model is trained on, used by the app and the edges CLI."""
 MIN_GRADIENT = 8.0
@@ -176,6 +189,54 @@ def xdog_edges(
     return np.clip(tone * 255.0 + 0.5, 0, 255).astype(np.uint8)
 
 
+def _streaks(shape: tuple[int, int], angle: float, length: int, rng: np.random.Generator) -> np.ndarray:
+    """Random short parallel strokes at ``angle`` degrees: noise smeared along one direction, 0-1."""
+    kernel = np.zeros((length, length), np.float32)
+    kernel[length // 2] = 1.0
+    rotation = cv2.getRotationMatrix2D(((length - 1) / 2, (length - 1) / 2), angle, 1.0)
+    kernel = cv2.warpAffine(kernel, rotation, (length, length))
+    smeared = cv2.filter2D(rng.random(shape, np.float32), -1, kernel / kernel.sum())
+    return np.clip((smeared - 0.5) * 6.0 + 0.5, 0.0, 1.0)
+
+
+def pencil_sketch(
+    image: np.ndarray,
+    mask: np.ndarray | None = None,
+    *,
+    blur: float = 4.0,
+    darkness: float = 3.0,
+    hatching: float = 0.4,
+    angle: float = 45.0,
+    paper: float = 245.0,
+    smoothing: float = 3.0,
+    variant: float = 0.0,
+) -> np.ndarray:
+    """Pencil portrait like an artist's sketch (FS2K, CUFS): grey, soft, hatched, uint8 HxW.
+
+    Contours come from a colour dodge (the smoothed photo divided by a
+    ``blur``-pixel blur of itself, contrast ``darkness``), which gives soft grey
+    lines of varying weight rather than XDoG's near-binary ones. Dark areas
+    (hair, shadows) get hatching at ``angle`` degrees, cross-hatching where
+    darker, ``hatching`` its strength; ``variant`` seeds the strokes. ``paper``
+    is the paper's grey level. Where ``mask`` (1 = person) is 0 the paper stays
+    empty: artists draw the person, not the background.
+    """
+    gray = to_gray(image)
+    scale = pixel_scale(gray)
+    tone = smooth(gray, smoothing * scale)
+    dodge = np.clip(tone / np.maximum(cv2.GaussianBlur(tone, (0, 0), blur * scale), 1e-3), 0.0, 1.0)
+    lines = np.clip(1.0 - (1.0 - dodge) * darkness, 0.0, 1.0)
+    shade = np.clip(1.0 - cv2.GaussianBlur(tone, (0, 0), 2.0 * scale) / 0.35, 0.0, 1.0)
+    rng = np.random.default_rng(round(variant * 2**32))
+    length = max(3, round(11 * scale)) | 1
+    hatch = shade * (1.0 - _streaks(gray.shape, angle, length, rng))
+    hatch += np.clip(2.0 * shade - 1.0, 0.0, 1.0) * (1.0 - _streaks(gray.shape, angle + 90.0, length, rng))
+    ink = 1.0 - lines * (1.0 - np.clip(hatching * hatch, 0.0, 0.6))
+    if mask is not None:
+        ink *= mask
+    return np.clip((1.0 - ink) * paper + 0.5, 0, 255).astype(np.uint8)
+
+
 _EXTRACTORS = {"canny": canny_edges, "xdog": xdog_edges}
 
 
@@ -190,48 +251,86 @@ def extract_edges(image: np.ndarray, method: str = DEFAULT_METHOD, **params: flo
     return _extractor(method)(image, **params)
 
 
+_DRAWERS: dict[str, Callable[..., np.ndarray]] = {**_EXTRACTORS, "pencil": pencil_sketch, "lineart": draw_lineart}
+
+
+def draw(photo: np.ndarray, style: str, head: Head | None = None, **params: float) -> np.ndarray:
+    """Drawing of a square ``photo`` in any of `STYLES`; `HEAD_STYLES` need ``head`` (`data_prep.head.find_head`)."""
+    if style not in _DRAWERS:
+        raise ValueError(f"unknown drawing style {style!r}; expected one of {STYLES}")
+    if style in HEAD_STYLES and head is None:
+        raise ValueError(f"the {style} style needs the person's head (landmarks and mask)")
+    if style == "lineart":
+        return draw_lineart(head, **params)
+    if style == "pencil":  # a margin around the person, so the outline of the hair is drawn
+        margin = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * round(4 * pixel_scale(head.mask)) + 1,) * 2)
+        return pencil_sketch(photo, cv2.dilate(head.mask, margin), **params)
+    return extract_edges(photo, style, **params)
+
+
 def edge_defaults(method: str) -> dict[str, float]:
-    """The default parameters of ``method`` (recorded in dataset manifests)."""
-    signature = inspect.signature(_extractor(method))
+    """The default parameters of a style (recorded in dataset manifests)."""
+    if method not in _DRAWERS:
+        raise ValueError(f"unknown drawing style {method!r}; expected one of {STYLES}")
+    signature = inspect.signature(_DRAWERS[method])
     return {name: p.default for name, p in signature.parameters.items() if p.kind is p.KEYWORD_ONLY}
 
 
 JITTER_RANGES: dict[str, dict[str, tuple[float, float]]] = {
     "canny": {"sigma": (1.0, 2.0), "smoothing": (3.0, 5.0), "high_percentile": (78.0, 88.0)},
     "xdog": {"sigma": (0.7, 1.0), "p": (35.0, 70.0), "epsilon": (-0.15, -0.05), "smoothing": (3.0, 5.0)},
+    "pencil": {
+        "blur": (2.0, 6.0),
+        "darkness": (2.0, 5.0),
+        "hatching": (0.0, 0.8),
+        "angle": (20.0, 70.0),
+        "paper": (225.0, 255.0),
+        "variant": (0.0, 1.0),
+    },
+    "lineart": {"stroke_width": (1.0, 4.0), "wobble": (0.0, 2.5), "simplify": (0.0, 3.0), "variant": (0.0, 1.0)},
 }
 """Uniform ranges for per-sample parameter jitter (build time); others stay default."""
 
 
 def jitter_params(method: str, rng: np.random.Generator) -> dict[str, float]:
-    """Random extraction parameters for one training sample, for variety."""
-    _extractor(method)  # validates the name
+    """Random drawing parameters of one training sample in style ``method``, for variety."""
+    if method not in JITTER_RANGES:
+        raise ValueError(f"unknown drawing style {method!r}; expected one of {STYLES}")
     return {name: round(float(rng.uniform(low, high)), 4) for name, (low, high) in JITTER_RANGES[method].items()}
 
 
-def _output_path(path: Path, src: Path, dst: Path) -> Path:
-    """Where the drawing of ``path`` goes: same stem (and subfolder), .png."""
+def output_paths(paths: Sequence[Path], src: Path, dst: Path) -> dict[Path, Path]:
+    """Where each drawing goes: same relative path under ``dst`` with .png, never two on one file.
+
+    ``a.png`` and ``a.jpg`` in one folder would both become ``a.png``; such
+    clashes keep their suffix in the name instead (``a_png.png``, ``a_jpg.png``).
+    """
     if src.is_file():
-        return dst if dst.suffix.lower() == ".png" else dst / f"{path.stem}.png"
-    return (dst / path.relative_to(src)).with_suffix(".png")
+        return {paths[0]: dst if dst.suffix.lower() == ".png" else dst / f"{paths[0].stem}.png"} if paths else {}
+    plain = {path: (dst / path.relative_to(src)).with_suffix(".png") for path in paths}
+    taken = Counter(plain.values())
+    return {
+        path: target.with_name(f"{path.stem}_{path.suffix.lstrip('.')}.png") if taken[target] > 1 else target
+        for path, target in plain.items()
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m data_prep.edges SRC DST``: photos to line drawings (PNG, same stems).
+    """``python -m data_prep.edges SRC DST``: photos to drawings (PNG, same relative paths).
 
     Returns 0 if at least one image was converted, 1 otherwise.
     """
     parser = argparse.ArgumentParser(
         prog="python -m data_prep.edges",
-        description="Turn a photo or a folder of photos into line drawings (black lines on white PNG).",
+        description="Turn a photo or a folder of photos into drawings (dark lines on white PNG).",
     )
     parser.add_argument("src", type=Path, help="an image file or a folder (searched recursively)")
     parser.add_argument("dst", type=Path, help="output folder (or a .png path when SRC is one file)")
     parser.add_argument(
         "--method",
-        choices=METHODS,
+        choices=STYLES,
         default=DEFAULT_METHOD,
-        help=f"edge extraction (default {DEFAULT_METHOD}, the one the default model was trained on)",
+        help=f"drawing style (default {DEFAULT_METHOD}); pencil and lineart skip photos where no face is found",
     )
     parser.add_argument("--size", type=int, default=256, help="side of the square output (default 256)")
     parser.add_argument(
@@ -246,6 +345,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--size must be at least 16")
 
     paths = [path for path in list_files(args.src) if path.suffix.lower() in IMAGE_SUFFIXES]
+    targets = output_paths(paths, args.src, args.dst)
     framing = args.framing or detect_source(image_size(path) for path in paths)
     converted, failures = 0, []
     for path in tqdm(paths, unit="image", desc="edges", dynamic_ncols=True):
@@ -254,9 +354,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         except ImageLoadError as error:
             failures.append(str(error))
             continue
-        target = _output_path(path, args.src, args.dst)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        Image.fromarray(extract_edges(photo, args.method)).save(target)
+        head = find_head(photo) if args.method in HEAD_STYLES else None
+        if args.method in HEAD_STYLES and head is None:
+            failures.append(f"{path}: no face found")
+            continue
+        targets[path].parent.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(draw(photo, args.method, head)).save(targets[path])
         converted += 1
     for failure in failures:
         print(f"skipped {failure}", file=sys.stderr)

@@ -5,7 +5,8 @@ expected to show a head with its hair, eyes a little above the centre, like an
 aligned CelebA photo. Each source is cropped to that framing before resizing:
 aligned CelebA by a fixed crop, arbitrary photos around the largest face found
 by OpenCV's bundled Haar cascade (offline, no downloads), and the centre square
-when no face is found.
+when no face is found. `reframe` then varies that framing for training:
+smaller, off-centre heads with shoulders on plain light paper.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from functools import lru_cache
 
 import cv2
 import numpy as np
+
+from data_prep.head import Head
 
 SOURCES = ("auto", "celeba", "center")
 
@@ -132,3 +135,45 @@ def frame_face(image: np.ndarray, size: int = 256, source: str = "auto") -> np.n
     else:
         raise ValueError(f"unknown framing source {source!r}; expected one of {SOURCES}")
     return resize_square(np.ascontiguousarray(square), size)
+
+
+REFRAME_RANGES: dict[str, tuple[float, float]] = {
+    "scale": (0.5, 1.0),
+    "shift": (-0.2, 0.2),
+    "background": (185.0, 245.0),
+    "warmth": (-1.0, 1.0),
+}
+"""Uniform ranges of `reframe`'s parameters (drawn per training pair at build time)."""
+FADE = 0.08
+"""The person fades out over this fraction of the side where the photo cuts them off (not at the bottom)."""
+
+
+def reframe(
+    photo: np.ndarray, head: Head, *, scale: float, shift: float, background: float, warmth: float
+) -> tuple[np.ndarray, Head]:
+    """The person smaller and off-centre on plain light paper, as in a head-and-shoulders portrait.
+
+    People draw heads that do not fill the canvas, often with shoulders; an
+    aligned photo never shows one, so the generator fills the space with a
+    dark murk. Here the photo shrinks by ``scale`` and moves sideways by
+    ``shift`` (a fraction of the side), its bottom edge on the frame's bottom so
+    the body continues out of the picture, and everything but the person
+    (``head.mask``) becomes a light backdrop of grey level ``background``,
+    warmer or cooler by ``warmth`` in [-1, 1], lighter towards the top. Returns
+    the new photo and the head moved with it.
+    """
+    size = photo.shape[0]
+    matrix = np.array(
+        [[scale, 0.0, (1.0 - scale) * size / 2 + shift * size], [0.0, scale, (1.0 - scale) * size]], np.float32
+    )
+    ramp = np.minimum(np.arange(size, dtype=np.float32), np.arange(size, dtype=np.float32)[::-1]) / (FADE * size)
+    fade = np.minimum.outer(np.clip(ramp, 0, 1), np.clip(ramp, 0, 1))
+    fade[size // 2 :] = np.clip(ramp, 0, 1)[None, :]  # no fade towards the bottom edge: the body goes on
+    head = Head(head.points, head.mask * fade).warped(matrix, size)
+    moved = cv2.warpAffine(photo, matrix, (size, size), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE)
+    rows = np.linspace(1.0, 0.9, size, dtype=np.float32)[:, None, None]  # lighter at the top
+    tint = np.array([1.0 + 0.04 * warmth, 1.0, 1.0 - 0.04 * warmth], np.float32)
+    backdrop = np.clip(background * rows * tint, 0, 255)
+    alpha = head.mask[:, :, None]
+    framed = np.clip(alpha * moved + (1.0 - alpha) * backdrop + 0.5, 0, 255).astype(np.uint8)
+    return framed, head

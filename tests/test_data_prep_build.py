@@ -164,7 +164,7 @@ def test_interrupted_build_resumes_without_redoing_finished_pairs(
     src, identities = photos
     out = tmp_path / "dataset"
     args = [str(src), str(out), "--size", str(SIZE), "--identities", str(identities), "--workers", "1"]
-    real_extract, calls = build.extract_edges, []
+    real_extract, calls = build.draw, []
 
     def interrupted_extract(*a, **k):
         calls.append(1)
@@ -172,7 +172,7 @@ def test_interrupted_build_resumes_without_redoing_finished_pairs(
             raise KeyboardInterrupt  # as if the user pressed Ctrl-C
         return real_extract(*a, **k)
 
-    monkeypatch.setattr(build, "extract_edges", interrupted_extract)
+    monkeypatch.setattr(build, "draw", interrupted_extract)
     with pytest.raises(KeyboardInterrupt):
         build.main(args)
     monkeypatch.undo()
