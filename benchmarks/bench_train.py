@@ -25,7 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a scri
 
 from bench_inference import SHARED_CPU_NOTE, machine_info, sample_drawing  # noqa: E402
 
-from p2p.train import TrainConfig, Trainer, cpu_has_bf16  # noqa: E402
+from p2p.inference import cpu_has_bf16  # noqa: E402
+from p2p.train import TrainConfig, Trainer  # noqa: E402
 
 BATCH = 4
 

@@ -47,7 +47,7 @@ from tqdm import tqdm
 from p2p import checkpoint
 from p2p.checkpoint import TrainState
 from p2p.data import PairedDataset
-from p2p.inference import tensor_to_image
+from p2p.inference import cpu_has_bf16, tensor_to_image
 from p2p.model import UPSAMPLES, MultiscaleDiscriminator, UNetGenerator
 from p2p.weights import CheckpointError, export_generator, load_generator
 
@@ -78,6 +78,7 @@ class TrainConfig:
     beta1: float = 0.5
     batch_size: int = 1
     steps: int = 200_000  # optimiser steps in total
+    cpu_minutes: float = 0.0  # also stop once this process has used this much CPU time (ablations at equal cost)
     decay_from: float = 0.5  # constant lr until this fraction of steps, then linear decay to 0
     augment: bool = True  # on-the-fly stroke augmentations (data_prep.augment)
     workers: int = 2
@@ -133,12 +134,6 @@ def pick_device(name: str, local_rank: int) -> torch.device:
     if name == "auto":
         name = "cuda" if torch.cuda.is_available() else "mps" if torch.backends.mps.is_available() else "cpu"
     return torch.device(f"cuda:{local_rank}" if name == "cuda" else name)
-
-
-def cpu_has_bf16() -> bool:
-    """bf16 matmuls are fast only with AVX512-BF16 or AMX; elsewhere bf16 autocast is slower than fp32."""
-    flags = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
-    return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
 def autocast_dtype(config: TrainConfig, device: torch.device) -> torch.dtype | None:
@@ -456,6 +451,7 @@ class Trainer:
             )
         bar = tqdm(total=config.steps, initial=state.step, disable=not self.is_main, unit="step", dynamic_ncols=True)
         started = last_save = time.time()
+        cpu_budget_end = time.process_time() + config.cpu_minutes * 60 if config.cpu_minutes else math.inf
 
         while state.step < config.steps and not self.stop_requested:
             for drawing, photo in self.batches_of_epoch(state.epoch, state.batch_in_epoch):
@@ -474,19 +470,26 @@ class Trainer:
                     self.save_samples()
                 if self.is_main and config.snapshot_every and state.step % config.snapshot_every == 0:
                     export_generator(self.generator, self.out / "snapshots" / f"step_{state.step:07d}")
-                if self.agree(time.time() - last_save > config.save_every_min * 60):
+                save_due, budget_spent = self.agree(
+                    time.time() - last_save > config.save_every_min * 60, time.process_time() > cpu_budget_end
+                )
+                if save_due:
                     self.save()
                     last_save = time.time()
-                if state.step >= config.steps or self.stop_requested:
+                if state.step >= config.steps or self.stop_requested or budget_spent:
                     break
             else:
                 state.epoch, state.batch_in_epoch = state.epoch + 1, 0
+                continue
+            break  # out of steps, stopped, or out of CPU budget
         bar.close()
 
         self.save()
         if self.is_main:
             self.save_samples()
-            how = "stopped early" if self.stop_requested else "finished"
+            how = "stopped early" if self.stop_requested else "finished" if state.step >= config.steps else (
+                f"spent the {config.cpu_minutes:g} CPU minutes"
+            )
             tqdm.write(
                 f"{how} at step {state.step}; checkpoint in {self.checkpoint_path}"
                 + ("; continue with --resume" if self.stop_requested else "")
@@ -495,14 +498,14 @@ class Trainer:
             dist.barrier()
             dist.destroy_process_group()
 
-    def agree(self, save_due: bool) -> bool:
-        """With DDP every rank must stop or save at the same step: share the flags. Returns whether to save."""
+    def agree(self, save_due: bool, budget_spent: bool) -> tuple[bool, bool]:
+        """With DDP every rank must stop or save at the same step: any rank's flag counts for all."""
         if self.world == 1:
-            return save_due
-        flags = torch.tensor([float(self.stop_requested), float(save_due)], device=self.device)
+            return save_due, budget_spent
+        flags = torch.tensor([float(self.stop_requested), float(save_due), float(budget_spent)], device=self.device)
         dist.all_reduce(flags, op=dist.ReduceOp.MAX)
         self.stop_requested = bool(flags[0])
-        return bool(flags[1])
+        return bool(flags[1]), bool(flags[2])
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -135,6 +135,13 @@ def test_resume_after_kill_logs_each_step_once(data: Path, tmp_path: Path) -> No
     assert [line.split(",")[0] for line in log.read_text().splitlines()[1:]] == ["1", "2", "3", "4", "5", "6"]
 
 
+def test_a_cpu_budget_stops_the_run_with_a_checkpoint(data: Path, tmp_path: Path) -> None:
+    run_cli(data, tmp_path, "--steps", "100000", "--cpu-minutes", "0.02")
+    stopped = torch.load(tmp_path / "checkpoint.pt", weights_only=True)["step"]
+    assert 1 <= stopped < 100000
+    assert (tmp_path / "generator" / "model.safetensors").is_file()
+
+
 def test_init_from_starts_from_saved_generator_weights(data: Path, tmp_path: Path) -> None:
     run_cli(data, tmp_path / "first", "--steps", "2")
     trainer = tiny_trainer(data, tmp_path / "second", init_from=str(tmp_path / "first" / "generator"))
