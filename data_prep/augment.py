@@ -16,18 +16,33 @@ training drawings are degraded towards human strokes, in two places:
   (about a millisecond at 256 px) and on the fly every epoch sees a different
   variant of every drawing, far more variety than a fixed set of copies on disk.
 
+The degradations suit the style of the drawing (``STYLES``; the trainer can
+pass it from the pair's file name with :func:`style_of`, else it is guessed
+from the pixels): edge maps get everything above; sparse line art, already
+varied by the build, is never erased (width, warp and grey only); pencil
+sketches keep their shading and get tone, softness and warp instead of binary
+stroke edits.
+
 Drawings follow the project convention: uint8 HxW, lines 0 on white 255.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
 import cv2
 import numpy as np
 
 LINE_LEVEL = 128
 """Pixels darker than this count as line."""
+STYLES = ("edges", "lineart", "pencil")
+"""Augmentation families: dense edge maps (canny, xdog), sparse strokes (lineart), shaded pencil."""
+SPARSE_STROKES = 10
+"""A near-binary drawing with fewer separate strokes than this is line art (edge maps have 10-70 fragments)."""
+MID_TONES = (48, 208)
+"""Pencil shading lives between these levels; binary line art has only stroke rims there."""
+PENCIL_MID_TONE_FRACTION = 0.04
 
 _CROSS = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))
 _SQUARE2 = np.ones((2, 2), np.uint8)
@@ -87,8 +102,7 @@ def deform(drawing: np.ndarray, rng: np.random.Generator, max_shift: float = 3.0
         xs + dx,
         ys + dy,
         interpolation=cv2.INTER_LINEAR,
-        borderMode=cv2.BORDER_CONSTANT,
-        borderValue=255,
+        borderMode=cv2.BORDER_REPLICATE,  # the paper's own tone at the edges (pencil paper is not white)
     )
 
 
@@ -103,13 +117,46 @@ def pencil(drawing: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return out
 
 
-def augment_drawing(drawing: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def pencil_tone(drawing: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Lighter or darker shading and another paper tone, like another pencil, hand or scan."""
+    gamma = rng.uniform(0.7, 1.4)  # > 1 darkens the greys, < 1 lightens them
+    paper = max(float(np.percentile(drawing, 90)), 1.0)
+    out = np.clip(drawing.astype(np.float32) / paper, 0.0, 1.0) ** gamma * rng.uniform(225.0, 255.0)
+    if rng.random() < 0.3:
+        out = cv2.GaussianBlur(out, (0, 0), rng.uniform(0.4, 0.8))
+    return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+
+
+def guess_style(drawing: np.ndarray) -> str:
+    """The augmentation family of a drawing from its pixels (one of ``STYLES``)."""
+    low, high = MID_TONES
+    if np.count_nonzero((drawing >= low) & (drawing < high)) > PENCIL_MID_TONE_FRACTION * drawing.size:
+        return "pencil"
+    strokes = cv2.connectedComponents((drawing < LINE_LEVEL).astype(np.uint8), connectivity=8)[0] - 1
+    return "lineart" if strokes < SPARSE_STROKES else "edges"
+
+
+def style_of(name: str) -> str:
+    """The augmentation family of a build method or pair file (``data_prep.build`` writes ``{stem}_{method}.jpg``)."""
+    method = Path(name).stem.rsplit("_", 1)[-1]
+    return method if method in ("lineart", "pencil") else "edges"
+
+
+def augment_drawing(drawing: np.ndarray, rng: np.random.Generator, style: str | None = None) -> np.ndarray:
     """A randomly degraded copy of a training drawing (uint8 HxW, lines 0 on 255).
 
-    Deterministic for a given ``rng`` state; returns the same shape and dtype.
+    ``style`` (one of ``STYLES``, guessed from the pixels when None) picks degradations that suit the
+    drawing. Deterministic for a given ``rng`` state; returns the same shape and dtype.
     """
     if drawing.dtype != np.uint8 or drawing.ndim != 2:
         raise ValueError(f"expected a uint8 HxW drawing, got {drawing.dtype} {drawing.shape}")
+    style = style or guess_style(drawing)
+    if style == "pencil":
+        return deform(pencil_tone(drawing, rng), rng, max_shift=2.0)
+    if style == "lineart":
+        return pencil(deform(vary_stroke_width(drawing, rng), rng, max_shift=4.0), rng)
+    if style != "edges":
+        raise ValueError(f"unknown drawing style {style!r}; expected one of {STYLES}")
     out = vary_stroke_width(drawing, rng)
     out = erase_segments(out, rng)
     out = deform(out, rng)
