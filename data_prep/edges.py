@@ -237,35 +237,39 @@ def pencil_sketch(
     return np.clip((1.0 - ink) * paper + 0.5, 0, 255).astype(np.uint8)
 
 
-_EXTRACTORS = {"canny": canny_edges, "xdog": xdog_edges}
+class NoFaceFound(ValueError):
+    """A face-based style (`HEAD_STYLES`) cannot draw a photo in which dlib finds no face."""
 
 
-def _extractor(method: str) -> Callable[..., np.ndarray]:
-    if method not in _EXTRACTORS:
-        raise ValueError(f"unknown edge method {method!r}; expected one of {METHODS}")
-    return _EXTRACTORS[method]
+_DRAWERS: dict[str, Callable[..., np.ndarray]] = {
+    "canny": canny_edges,
+    "xdog": xdog_edges,
+    "pencil": pencil_sketch,
+    "lineart": draw_lineart,
+}
 
 
-def extract_edges(image: np.ndarray, method: str = DEFAULT_METHOD, **params: float) -> np.ndarray:
-    """Line drawing of ``image`` (uint8 RGB or gray) by ``method`` ("canny" or "xdog")."""
-    return _extractor(method)(image, **params)
+def extract_edges(
+    image: np.ndarray, method: str = DEFAULT_METHOD, head: Head | None = None, **params: float
+) -> np.ndarray:
+    """Drawing of a square ``image`` (uint8 RGB, or gray for the edge maps) in any of `STYLES`.
 
-
-_DRAWERS: dict[str, Callable[..., np.ndarray]] = {**_EXTRACTORS, "pencil": pencil_sketch, "lineart": draw_lineart}
-
-
-def draw(photo: np.ndarray, style: str, head: Head | None = None, **params: float) -> np.ndarray:
-    """Drawing of a square ``photo`` in any of `STYLES`; `HEAD_STYLES` need ``head`` (`data_prep.head.find_head`)."""
-    if style not in _DRAWERS:
-        raise ValueError(f"unknown drawing style {style!r}; expected one of {STYLES}")
-    if style in HEAD_STYLES and head is None:
-        raise ValueError(f"the {style} style needs the person's head (landmarks and mask)")
-    if style == "lineart":
+    `HEAD_STYLES` need the person's head: pass ``head`` (`data_prep.head.find_head`) to reuse one,
+    else it is found here (~130 ms), and :class:`NoFaceFound` is raised when there is none.
+    """
+    if method not in _DRAWERS:
+        raise ValueError(f"unknown drawing style {method!r}; expected one of {STYLES}")
+    if method not in HEAD_STYLES:
+        return _DRAWERS[method](image, **params)
+    if head is None:
+        head = find_head(image if image.ndim == 3 else cv2.cvtColor(image, cv2.COLOR_GRAY2RGB))
+        if head is None:
+            raise NoFaceFound("no face found (dlib HOG detector), needed for the pencil and lineart styles")
+    if method == "lineart":
         return draw_lineart(head, **params)
-    if style == "pencil":  # a margin around the person, so the outline of the hair is drawn
-        margin = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * round(4 * pixel_scale(head.mask)) + 1,) * 2)
-        return pencil_sketch(photo, cv2.dilate(head.mask, margin), **params)
-    return extract_edges(photo, style, **params)
+    # Pencil: a margin around the person, so the outline of the hair is drawn.
+    margin = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * round(4 * pixel_scale(head.mask)) + 1,) * 2)
+    return pencil_sketch(image, cv2.dilate(head.mask, margin), **params)
 
 
 def edge_defaults(method: str) -> dict[str, float]:
@@ -351,15 +355,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     for path in tqdm(paths, unit="image", desc="edges", dynamic_ncols=True):
         try:
             photo = frame_face(load_image(path), args.size, framing)
-        except ImageLoadError as error:
+            drawing = extract_edges(photo, args.method)
+        except ImageLoadError as error:  # its message names the file
             failures.append(str(error))
             continue
-        head = find_head(photo) if args.method in HEAD_STYLES else None
-        if args.method in HEAD_STYLES and head is None:
-            failures.append(f"{path}: no face found")
+        except NoFaceFound as error:
+            failures.append(f"{path}: {error}")
             continue
         targets[path].parent.mkdir(parents=True, exist_ok=True)
-        Image.fromarray(draw(photo, args.method, head)).save(targets[path])
+        Image.fromarray(drawing).save(targets[path])
         converted += 1
     for failure in failures:
         print(f"skipped {failure}", file=sys.stderr)

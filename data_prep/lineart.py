@@ -111,16 +111,17 @@ def head_outline(mask: np.ndarray, min_length: int) -> list[np.ndarray]:
         return []
     contour = max(contours, key=cv2.contourArea).reshape(-1, 2)
     side = mask.shape[0]
+    step = max(1, side // 128)  # every pixel of the contour is more points than a hand draws
     inside = (contour.min(axis=1) > 2) & (contour.max(axis=1) < side - 3)
     if inside.all():
-        return [contour.astype(np.float32)]
+        return [contour[::step].astype(np.float32)]
     start = int(np.argmin(inside))  # begin the walk on the frame so runs do not wrap around
     contour, inside = np.roll(contour, -start, axis=0), np.roll(inside, -start)
     edges = np.flatnonzero(np.diff(inside.astype(np.int8)))
     runs = [contour[a + 1 : b + 1] for a, b in zip(edges[::2], edges[1::2])]
     if len(edges) % 2:
         runs.append(contour[edges[-1] + 1 :])
-    return [run.astype(np.float32) for run in runs if len(run) >= min_length]
+    return [run[::step].astype(np.float32) for run in runs if len(run) >= min_length]
 
 
 def draw_lineart(
@@ -133,26 +134,65 @@ def draw_lineart(
 ) -> np.ndarray:
     """Simple line art of ``head``, the size of its mask: uint8, black strokes on white.
 
-    ``stroke_width`` (px), ``wobble`` (px of hand tremor) and ``simplify`` (px
-    of polyline simplification) are for a 256-pixel drawing and scale with
-    the drawing. ``variant`` in [0, 1) picks everything else (which parts are left
-    out, the styles of eyes, nose and mouth, proportions): the same parameters
-    always give the same drawing.
+    The face from the landmarks and the outline of hair and shoulders from the
+    mask (see :func:`landmark_sketch` for the parameters).
+    """
+    return landmark_sketch(
+        head.points,
+        head.mask.shape[0],
+        head.mask,
+        stroke_width=stroke_width,
+        wobble=wobble,
+        simplify=simplify,
+        variant=variant,
+    )
+
+
+def hair_cap(points: np.ndarray, height: float, puff: float) -> np.ndarray:
+    """A guessed hair outline without a photo: the forehead arc and temples, ``puff`` times further out."""
+    upper = np.vstack([points[JAW][-4:], forehead_arc(points, height), points[JAW][:4]])
+    centre = points[JAW].mean(axis=0)
+    return centre + puff * (upper - centre)
+
+
+def landmark_sketch(
+    points: np.ndarray,
+    size: int = REFERENCE_SIDE,
+    mask: np.ndarray | None = None,
+    *,
+    stroke_width: float = 2.0,
+    wobble: float = 1.0,
+    simplify: float = 1.0,
+    variant: float = 0.0,
+) -> np.ndarray:
+    """A sparse mouse-style drawing of a face from its 68 landmarks (pixels of a ``size`` square) alone.
+
+    ``mask`` (1 = person, ``data_prep.head``) adds the real outline of hair and
+    shoulders; without it the hair is at most a guessed cap, so landmarks of
+    any photo (the validation people, say) give a drawing. ``stroke_width`` (px),
+    ``wobble`` (px of hand tremor) and ``simplify`` (px of polyline
+    simplification) are for a 256-pixel drawing and scale with ``size``.
+    ``variant`` in [0, 1) picks everything else (which parts are left out, the
+    styles of eyes, nose and mouth, proportions): the same parameters always
+    give the same drawing.
     """
     digest = hashlib.sha256(repr((stroke_width, wobble, simplify, variant)).encode()).digest()
     rng = np.random.default_rng(int.from_bytes(digest[:8], "little"))
-    size = head.mask.shape[0]
     pen = Pen(size, rng, stroke_width, wobble, simplify)
-    points, height = head.points, face_height(head.points)
+    points = np.asarray(points, np.float32)
+    height = face_height(points)
     unit = height / 10  # about the height of an eye
 
-    hair = [] if rng.random() < 0.2 else head_outline(head.mask, min_length=max(8, size // 16))
+    if mask is None:
+        hair = [hair_cap(points, height, rng.uniform(1.15, 1.4))] if rng.random() < 0.6 else []
+    else:
+        hair = [] if rng.random() < 0.2 else head_outline(mask, min_length=max(8, size // 16))
     if not hair or rng.random() < 0.65:  # the oval, closed over the forehead
         pen.stroke(np.vstack([points[JAW], forehead_arc(points, height)]), closed=True)
     else:
         pen.stroke(points[JAW])
     for run in hair:
-        pen.stroke(run[:: max(1, size // 128)])
+        pen.stroke(run)
 
     if rng.random() >= 0.15:  # brows
         thick = rng.random() < 0.35

@@ -96,6 +96,10 @@ def test_cli_build_converts_skips_and_splits_by_identity(tmp_path: Path, photos:
         "0.3",
         "--workers",
         "2",
+        "--methods",
+        "canny,xdog",
+        "--small-faces",
+        "0",
     ]
     done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
@@ -149,6 +153,8 @@ def test_rotated_and_transparent_photos_are_upright_and_on_white(tmp_path: Path,
                 "center",
                 "--methods",
                 "xdog",
+                "--small-faces",
+                "0",
             ]
         )
         == 0
@@ -164,7 +170,8 @@ def test_interrupted_build_resumes_without_redoing_finished_pairs(
     src, identities = photos
     out = tmp_path / "dataset"
     args = [str(src), str(out), "--size", str(SIZE), "--identities", str(identities), "--workers", "1"]
-    real_extract, calls = build.draw, []
+    args += ["--methods", "canny,xdog", "--small-faces", "0"]  # synthetic faces: no dlib face, edge maps only
+    real_extract, calls = build.extract_edges, []
 
     def interrupted_extract(*a, **k):
         calls.append(1)
@@ -172,7 +179,7 @@ def test_interrupted_build_resumes_without_redoing_finished_pairs(
             raise KeyboardInterrupt  # as if the user pressed Ctrl-C
         return real_extract(*a, **k)
 
-    monkeypatch.setattr(build, "draw", interrupted_extract)
+    monkeypatch.setattr(build, "extract_edges", interrupted_extract)
     with pytest.raises(KeyboardInterrupt):
         build.main(args)
     monkeypatch.undo()
@@ -219,6 +226,8 @@ def test_split_without_identities_is_seeded_by_file(tmp_path: Path, photos: tupl
                     "1",
                     "--methods",
                     "canny",
+                    "--small-faces",
+                    "0",
                     "--seed",
                     str(seed),
                     "--val-fraction",
@@ -244,7 +253,7 @@ def test_val_groups_are_at_least_ten_when_possible() -> None:
 def test_rebuild_with_other_settings_redoes_or_removes_pairs(tmp_path: Path, photos: tuple[Path, Path]) -> None:
     src, _ = photos
     out = tmp_path / "dataset"
-    common = [str(src), str(out), "--size", "32", "--workers", "1", "--val-fraction", "0"]
+    common = [str(src), str(out), "--size", "32", "--workers", "1", "--val-fraction", "0", "--small-faces", "0"]
     assert build.main([*common, "--methods", "canny"]) == 0
     assert build.main([*common, "--methods", "xdog"]) == 0
     names = [p.name for p in out.glob("train/*.jpg")]
@@ -253,3 +262,14 @@ def test_rebuild_with_other_settings_redoes_or_removes_pairs(tmp_path: Path, pho
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["counts"]["pairs_kept_from_before"] == 0
     assert manifest["counts"]["pairs_written_this_run"] == len(names)
+
+
+def test_identity_csv_beside_the_photo_folder_is_used_by_default(tmp_path: Path, photos: tuple[Path, Path]) -> None:
+    """``faces/celeba`` + ``faces/celeba_manifest.csv``: a plain build still holds out whole people."""
+    src, identities = photos
+    identities.rename(src.parent / f"{src.name}_manifest.csv")
+    out = tmp_path / "dataset"
+    args = [str(src), str(out), "--size", "32", "--workers", "1", "--methods", "canny", "--small-faces", "0"]
+    assert build.main([*args, "--val-fraction", "0.3"]) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["split"]["by"] == "identity" and manifest["split"]["val_identities"]

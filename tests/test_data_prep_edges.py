@@ -70,7 +70,7 @@ def test_parameters_and_errors() -> None:
     thin = extract_edges(circle_image(), "canny", stroke_width=1)
     assert (thick < 128).sum() > 2 * (thin < 128).sum()
     assert DEFAULT_METHOD in METHODS
-    with pytest.raises(ValueError, match="unknown edge method"):
+    with pytest.raises(ValueError, match="unknown drawing style"):
         extract_edges(circle_image(), "sobel")
     with pytest.raises(ValueError):
         extract_edges(circle_image().astype(np.float32), "xdog")

@@ -16,11 +16,12 @@ import pytest
 from PIL import Image
 
 from data_prep import build
-from data_prep.edges import HEAD_STYLES, STYLES, draw, jitter_params, main, output_paths
+from data_prep.edges import HEAD_STYLES, STYLES, NoFaceFound, extract_edges, jitter_params, main, output_paths
 from data_prep.framing import frame_face, reframe
 from data_prep.head import find_head
 from data_prep.imageio import load_image
 from data_prep.landmarks import LEFT_EYE, RIGHT_EYE
+from data_prep.lineart import landmark_sketch
 
 CELEBA = Path(__file__).resolve().parents[2] / "shared" / "data" / "faces" / "celeba"
 PHOTOS = ["000002.jpg", "000058.jpg", "000132.jpg"]
@@ -49,7 +50,9 @@ def test_head_mask_covers_the_face_not_the_corners(photo_and_head) -> None:
 @needs_faces
 def test_lineart_is_sparse_strokes_where_the_face_is(photo_and_head) -> None:
     photo, head = photo_and_head
-    drawings = [draw(photo, "lineart", head, **jitter_params("lineart", np.random.default_rng(s))) for s in range(12)]
+    drawings = [
+        extract_edges(photo, "lineart", head, **jitter_params("lineart", np.random.default_rng(s))) for s in range(12)
+    ]
     for drawing in drawings:
         assert drawing.shape == (256, 256) and drawing.dtype == np.uint8
         ink = drawing < 128
@@ -60,15 +63,37 @@ def test_lineart_is_sparse_strokes_where_the_face_is(photo_and_head) -> None:
     assert np.mean([d[centre[1] - 40 : centre[1] + 30, centre[0] - 60 : centre[0] + 60] < 128 for d in drawings]) < 0.2
     assert len({d.tobytes() for d in drawings}) == 12  # varied
     params = jitter_params("lineart", np.random.default_rng(3))
-    np.testing.assert_array_equal(draw(photo, "lineart", head, **params), draw(photo, "lineart", head, **params))
-    widths = [(draw(photo, "lineart", head, **{**params, "stroke_width": w}) < 128).sum() for w in (1.0, 4.0)]
+    np.testing.assert_array_equal(
+        extract_edges(photo, "lineart", head, **params), extract_edges(photo, "lineart", head, **params)
+    )
+    widths = [(extract_edges(photo, "lineart", head, **{**params, "stroke_width": w}) < 128).sum() for w in (1.0, 4.0)]
     assert widths[1] > 1.8 * widths[0]
+
+
+@needs_faces
+def test_landmark_sketch_needs_no_photo(photo_and_head) -> None:
+    """From 68 points alone (the evaluation drawings of the validation people): sparse strokes around them."""
+    _, head = photo_and_head
+    sketches = [
+        landmark_sketch(head.points, 256, **jitter_params("lineart", np.random.default_rng(s))) for s in range(8)
+    ]
+    for sketch in sketches:
+        ink = sketch < 128
+        assert sketch.shape == (256, 256) and 0.005 < ink.mean() < 0.12
+        ys, xs = np.nonzero(ink)
+        assert xs.min() > head.points[:, 0].min() - 60 and xs.max() < head.points[:, 0].max() + 60
+    assert len({s.tobytes() for s in sketches}) == 8
+    params = jitter_params("lineart", np.random.default_rng(1))
+    np.testing.assert_array_equal(landmark_sketch(head.points, **params), landmark_sketch(head.points, **params))
+    big = landmark_sketch(head.points * 2, 512, **params)  # the same drawing, twice the size
+    box = [np.percentile(np.nonzero(d < 128), (2, 98), axis=1) for d in (landmark_sketch(head.points, **params), big)]
+    np.testing.assert_allclose(box[1], 2 * box[0], atol=6)
 
 
 @needs_faces
 def test_pencil_is_grey_and_leaves_the_background_empty(photo_and_head) -> None:
     photo, head = photo_and_head
-    sketch = draw(photo, "pencil", head, **jitter_params("pencil", np.random.default_rng(0)))
+    sketch = extract_edges(photo, "pencil", head, **jitter_params("pencil", np.random.default_rng(0)))
     assert sketch.shape == (256, 256) and sketch.dtype == np.uint8
     grey = (sketch > 40) & (sketch < 200)
     assert grey.mean() > 0.02  # soft grey strokes, not only black and white
@@ -85,7 +110,7 @@ def test_reframe_makes_a_smaller_off_centre_face_on_light_paper(photo_and_head) 
     assert width == pytest.approx(0.6 * np.ptp(head.points[:, 0]), rel=0.01)
     assert moved.points[:, 0].mean() > head.points[:, 0].mean() + 20  # moved right
     assert small[:40].mean() > 200 and small[:, :20].mean() > 180  # light backdrop, no dark murk
-    line = draw(small, "lineart", moved, **jitter_params("lineart", np.random.default_rng(0)))
+    line = extract_edges(small, "lineart", moved, **jitter_params("lineart", np.random.default_rng(0)))
     ys, xs = np.nonzero(line < 128)
     assert ys.min() > 40  # the drawing is smaller too: empty paper above the head
 
@@ -95,12 +120,12 @@ def test_every_style_has_parameters_and_head_styles_need_a_head() -> None:
     for style in STYLES:
         assert jitter_params(style, np.random.default_rng(0))
         if style in HEAD_STYLES:
-            with pytest.raises(ValueError, match="needs the person's head"):
-                draw(blank, style)
+            with pytest.raises(NoFaceFound, match="no face found"):
+                extract_edges(blank, style)
         else:
-            assert (draw(blank, style) == 255).all()
+            assert (extract_edges(blank, style) == 255).all()
     with pytest.raises(ValueError, match="unknown drawing style"):
-        draw(blank, "charcoal")
+        extract_edges(blank, "charcoal")
 
 
 def test_edges_cli_never_overwrites_and_counts_what_it_wrote(tmp_path: Path, capsys) -> None:
