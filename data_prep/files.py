@@ -30,4 +30,3 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
             shutil.rmtree(temp, ignore_errors=True)
         else:
             temp.unlink(missing_ok=True)
-
