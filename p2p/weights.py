@@ -11,13 +11,17 @@ implementation `.pth` goes through `torch.load(weights_only=True)`.
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import os
 import shutil
+import threading
 from pathlib import Path
 
 import torch
-from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError, OfflineModeIsEnabled
+from huggingface_hub import snapshot_download
+from huggingface_hub.errors import HfHubHTTPError, HFValidationError, LocalEntryNotFoundError, OfflineModeIsEnabled
+from huggingface_hub.utils import validate_repo_id
 from safetensors import SafetensorError
 
 from p2p.model import UNetGenerator
@@ -26,6 +30,10 @@ DEFAULT_CHECKPOINT = Path(__file__).resolve().parent.parent / "checkpoints" / "s
 MODEL_ENV_VAR = "SKETCH2FACE_MODEL"
 WEIGHTS_NAME = "model.safetensors"
 CONFIG_NAME = "config.json"
+LATER_CONFIG_KEYS = {"upsample", "z_dim"}
+"""Generator settings added after the first release: a config.json without them means their defaults."""
+HUB_TIMEOUT_S = float(os.environ.get("SKETCH2FACE_HUB_TIMEOUT", 30))
+"""Longest wait for a Hub download before saying the Hub cannot be reached."""
 
 
 class CheckpointError(RuntimeError):
@@ -37,6 +45,61 @@ def default_checkpoint() -> str:
     return os.environ.get(MODEL_ENV_VAR) or str(DEFAULT_CHECKPOINT)
 
 
+def is_hub_id(source: str) -> bool:
+    """Whether `source` reads as a Hub model id ('owner/name') rather than a local path."""
+    if source.startswith((".", "/", "~")) or source.count("/") != 1 or Path(source).parent.is_dir():
+        return False
+    try:
+        validate_repo_id(source)
+    except HFValidationError:
+        return False
+    return True
+
+
+def check_config(path: Path) -> None:
+    """Refuse a config.json that is not a generator's: one line naming what is wrong."""
+    try:
+        config = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise CheckpointError(f"{path} is not valid JSON: {err}") from err
+    if not isinstance(config, dict):
+        raise CheckpointError(f"{path} must hold a JSON object of generator settings, not {type(config).__name__}")
+    known = set(inspect.signature(UNetGenerator.__init__).parameters) - {"self"}
+    unknown, missing = sorted(set(config) - known), sorted(known - LATER_CONFIG_KEYS - set(config))
+    if unknown or missing:
+        problems = ([f"unknown keys {unknown}"] if unknown else []) + ([f"missing keys {missing}"] if missing else [])
+        raise CheckpointError(f"{path} is not a generator config: {' and '.join(problems)}")
+
+
+def download(repo_id: str) -> Path:
+    """The local snapshot folder of a Hub model: from the cache when it is there, else downloaded,
+    giving up after `HUB_TIMEOUT_S` seconds whatever the network does (no answer, slow answer, retries)."""
+    options = {"repo_id": repo_id, "allow_patterns": [CONFIG_NAME, WEIGHTS_NAME]}
+    try:
+        return Path(snapshot_download(local_files_only=True, **options))
+    except LocalEntryNotFoundError:
+        pass
+    result: dict[str, object] = {}
+
+    def fetch() -> None:
+        try:
+            result["path"] = snapshot_download(**options)
+        except Exception as err:  # handed to the caller's thread below
+            result["error"] = err
+
+    worker = threading.Thread(target=fetch, daemon=True, name=f"download {repo_id}")
+    worker.start()
+    worker.join(HUB_TIMEOUT_S)
+    if worker.is_alive():
+        raise CheckpointError(
+            f"{repo_id}: could not reach the Hugging Face Hub within {HUB_TIMEOUT_S:g} s (offline or a slow "
+            f"network?). Download it once with network access, or pass a local folder."
+        )
+    if "error" in result:
+        raise result["error"]  # type: ignore[misc]
+    return Path(str(result["path"]))
+
+
 def load_generator(source: str | os.PathLike | None = None, device: str | torch.device = "cpu") -> UNetGenerator:
     """Load a generator from a `save_pretrained` folder, a `.safetensors` file beside its
     `config.json`, or a Hugging Face Hub id (through the Hub cache, so cached ids load offline)."""
@@ -46,31 +109,27 @@ def load_generator(source: str | os.PathLike | None = None, device: str | torch.
         raise CheckpointError(f"{path} is a PyTorch .pth file: load it with load_reference_pth(path, ...)")
     if path.is_file():
         path = path.parent
-    if path.is_dir():
-        for name in (CONFIG_NAME, WEIGHTS_NAME):
-            if not (path / name).is_file():
-                raise CheckpointError(f"{path} is not a generator checkpoint: {name} is missing")
+    if not path.is_dir():
+        if not is_hub_id(source):
+            raise CheckpointError(f"{source}: no such checkpoint folder, and not a Hub id of the form 'owner/name'")
         try:
-            json.loads((path / CONFIG_NAME).read_text())
-        except (json.JSONDecodeError, UnicodeDecodeError) as err:
-            raise CheckpointError(f"{path / CONFIG_NAME} is not valid JSON: {err}") from err
-    elif source.startswith((".", "/", "~")) or source.count("/") != 1 or path.parent.is_dir():
-        raise CheckpointError(f"{source}: no such checkpoint folder, and not a Hub id of the form 'owner/name'")
-    target = str(path) if path.is_dir() else source
-    # strict: the mixin's default (False) would silently keep random weights for missing ones.
-    options = {"map_location": str(device), "strict": True}
+            path = download(source)
+        except (OfflineModeIsEnabled, LocalEntryNotFoundError) as err:
+            raise CheckpointError(
+                f"{source}: no such local folder, not in the local Hugging Face cache, and the Hub cannot be "
+                f"reached (offline?). Download it once with network access, or pass a local folder."
+            ) from err
+        except HfHubHTTPError as err:
+            raise CheckpointError(
+                f"{source}: the Hub refused the download ({err}). Check the id and your token."
+            ) from err
+    for name in (CONFIG_NAME, WEIGHTS_NAME):
+        if not (path / name).is_file():
+            raise CheckpointError(f"{path} is not a generator checkpoint: {name} is missing")
+    check_config(path / CONFIG_NAME)
     try:
-        try:  # the cache first, so a downloaded Hub id loads at once, offline too
-            model = UNetGenerator.from_pretrained(target, local_files_only=True, **options)
-        except LocalEntryNotFoundError:
-            model = UNetGenerator.from_pretrained(target, **options)
-    except (OfflineModeIsEnabled, LocalEntryNotFoundError) as err:
-        raise CheckpointError(
-            f"{source}: no such local folder, not in the local Hugging Face cache, and the Hub cannot be "
-            f"reached (offline?). Download it once with network access, or pass a local folder."
-        ) from err
-    except HfHubHTTPError as err:
-        raise CheckpointError(f"{source}: the Hub refused the download ({err}). Check the id and your token.") from err
+        # strict: the mixin's default (False) would silently keep random weights for missing ones.
+        model = UNetGenerator.from_pretrained(str(path), map_location=str(device), strict=True)
     except (SafetensorError, OSError, ValueError, RuntimeError, TypeError) as err:
         raise CheckpointError(
             f"{source}: the weights in {WEIGHTS_NAME} cannot be loaded into a generator: {err}"

@@ -58,6 +58,31 @@ def test_infer_single_file_and_errors(checkpoint: Path, drawings: Path, tmp_path
     assert infer.main([str(drawings / "broken.png"), "--out", str(out), "--checkpoint", str(checkpoint)]) == 1
 
 
+def test_infer_never_overwrites_and_counts_what_it_wrote(checkpoint: Path, tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    src = tmp_path / "src"
+    (src / "sub").mkdir(parents=True)
+    drawing = face_pair(3)[0]
+    for name in ("a.png", "a.jpg", "sub/a.png"):
+        cv2.imwrite(str(src / name), drawing)
+    out = tmp_path / "out"
+    assert infer.main([str(src), "--out", str(out), "--checkpoint", str(checkpoint), "--samples", "2"]) == 0
+    written = sorted(str(p.relative_to(out)) for p in out.rglob("*.png"))
+    assert written == ["a_jpg_s0.png", "a_jpg_s1.png", "a_png_s0.png", "a_png_s1.png", "sub/a_s0.png", "sub/a_s1.png"]
+    assert "3 drawing(s) → 6 face(s)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("flags", [["--samples", "0"], ["--samples", "-2"], ["--seed", "99999999999999999999"],
+                                   ["--seed", "-1"], ["--seed", str(2**63 - 1), "--samples", "2"]])
+def test_infer_refuses_bad_numbers_at_the_parser(drawings: Path, tmp_path: Path, flags: list[str],
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        infer.main([str(drawings / "bob.jpg"), "--out", str(tmp_path / "o"), *flags])
+    assert exit_info.value.code == 2
+    error = capsys.readouterr().err.strip().splitlines()[-1]
+    assert error.startswith("usage:") or "error:" in error
+
+
 def test_evaluate_writes_metrics_and_contact_sheets(checkpoint: Path, drawings: Path, tmp_path: Path,
                                                     capsys: pytest.CaptureFixture[str]) -> None:
     data = make_dataset(tmp_path / "data", train=1, val=3)

@@ -128,6 +128,53 @@ def test_hub_ids_offline_load_from_the_cache_or_fail_clearly(tmp_path: Path) -> 
     assert time.time() - start < 45  # an error, not a hang
 
 
+@pytest.mark.parametrize(("config", "message"), [
+    ("[]", "must hold a JSON object of generator settings, not list"),
+    ('{"foo": 1}', "unknown keys ['foo'] and missing keys"),
+    ('{"in_channels": 1, "out_channels": 3, "num_downs": 6, "norm": "instance", "dropout": 0.5}',
+     "missing keys ['ngf']"),
+])
+def test_a_bad_config_json_is_named_in_one_line(saved: Path, config: str, message: str) -> None:
+    (saved / "config.json").write_text(config)
+    with pytest.raises(CheckpointError, match="config.json") as err:
+        load_generator(saved)
+    assert message in str(err.value) and "\n" not in str(err.value)
+
+
+def test_a_config_from_before_later_options_still_loads(saved: Path) -> None:
+    config = json.loads((saved / "config.json").read_text())
+    (saved / "config.json").write_text(json.dumps({k: v for k, v in config.items() if k not in ("upsample", "z_dim")}))
+    assert load_generator(saved).z_dim == 0
+
+
+SILENT_HUB_SCRIPT = """
+import socket, threading, time
+server = socket.socket()
+server.bind(("127.0.0.1", 0))
+server.listen(16)
+held = []
+threading.Thread(target=lambda: [held.append(server.accept()) for _ in range(16)], daemon=True).start()
+import os
+os.environ["HF_ENDPOINT"] = f"http://127.0.0.1:{server.getsockname()[1]}"
+from p2p.weights import CheckpointError, load_generator
+start = time.time()
+try:
+    load_generator("someone/silent-hub")
+except CheckpointError as err:
+    print("error:", err, f"({time.time() - start:.1f} s)")
+"""
+
+
+@pytest.mark.slow
+def test_a_hub_that_never_answers_fails_within_the_timeout(tmp_path: Path) -> None:
+    # A server that accepts connections and never says a word: without a deadline, huggingface_hub's
+    # timeouts and retries take minutes.
+    result = subprocess.run([PYTHON, "-c", SILENT_HUB_SCRIPT], cwd=REPO_ROOT, capture_output=True, text=True,
+                            timeout=120, env=subprocess_env(HF_HOME=str(tmp_path / "hf"),
+                                                            SKETCH2FACE_HUB_TIMEOUT="3"))
+    assert "could not reach the Hugging Face Hub within 3 s" in result.stdout, result.stdout + result.stderr[-3000:]
+
+
 class ReferenceUnetBlock(nn.Module):
     """The reference implementation's UnetSkipConnectionBlock (junyanz/pytorch-CycleGAN-and-pix2pix), in brief,
     so that its parameter names and its function are checked independently of our key mapping."""
