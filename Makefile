@@ -1,4 +1,5 @@
-# Quickstart: `make demo` starts the app, `make test` runs lint + all tests.
+# Quickstart: `make demo` starts the app, `make test` runs lint + all tests
+# (`make test-fast`: lint + the tests that start no servers, browsers or training processes).
 # Both create the virtual environment when it is missing and (re)install the
 # requirements only when a requirements file changed since the last install.
 
@@ -7,7 +8,7 @@ VENV     ?= .venv
 PY       := $(VENV)/bin/python
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: demo test lint bench chromium clean distclean
+.PHONY: demo test test-fast lint bench chromium clean distclean
 
 demo: $(VENV)/.installed-runtime
 	$(PY) app.py
@@ -15,6 +16,10 @@ demo: $(VENV)/.installed-runtime
 test: $(VENV)/.installed-dev chromium
 	$(PY) -m ruff check .
 	$(PY) -m pytest
+
+test-fast: $(VENV)/.installed-dev
+	$(PY) -m ruff check .
+	$(PY) -m pytest -m "not slow" -q
 
 lint: $(VENV)/.installed-dev
 	$(PY) -m ruff check .

@@ -34,6 +34,7 @@ def drawings(tmp_path: Path) -> Path:
     return folder
 
 
+@pytest.mark.slow
 def test_infer_folder_with_samples_writes_k_files_per_drawing(checkpoint: Path, drawings: Path, tmp_path: Path) -> None:
     out = tmp_path / "faces"
     command = [PYTHON, "-m", "p2p.infer", str(drawings), "--out", str(out), "--checkpoint", str(checkpoint),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import time
 from collections import OrderedDict
 from pathlib import Path
 
@@ -111,6 +110,7 @@ except CheckpointError as err:
 """
 
 
+@pytest.mark.slow
 def test_hub_ids_offline_load_from_the_cache_or_fail_clearly(tmp_path: Path) -> None:
     # A Hub cache entry as huggingface_hub lays it out: refs/main names the snapshot folder.
     repo = tmp_path / "hf" / "hub" / "models--someone--tiny-face"
@@ -118,14 +118,12 @@ def test_hub_ids_offline_load_from_the_cache_or_fail_clearly(tmp_path: Path) -> 
     tiny_generator().save_pretrained(repo / "snapshots" / commit)
     (repo / "refs").mkdir()
     (repo / "refs" / "main").write_text(commit)
-    start = time.time()
     result = subprocess.run([PYTHON, "-c", OFFLINE_SCRIPT], cwd=REPO_ROOT, capture_output=True, text=True, timeout=60,
                             env=subprocess_env(HF_HOME=str(tmp_path / "hf"), HF_HUB_OFFLINE="1"))
     assert result.returncode == 0, result.stderr[-3000:]
     assert "cached: 6" in result.stdout
     assert "uncached: someone/not-downloaded: no such local folder, not in the local Hugging Face" in result.stdout
     assert "Traceback" not in result.stderr
-    assert time.time() - start < 45  # an error, not a hang
 
 
 @pytest.mark.parametrize(("config", "message"), [
