@@ -208,6 +208,8 @@ def pencil_sketch(
     hatching: float = 0.4,
     angle: float = 45.0,
     paper: float = 245.0,
+    pressure: float = 1.0,
+    shadow: float = 0.35,
     smoothing: float = 3.0,
     variant: float = 0.0,
 ) -> np.ndarray:
@@ -217,21 +219,23 @@ def pencil_sketch(
     ``blur``-pixel blur of itself, contrast ``darkness``), which gives soft grey
     lines of varying weight rather than XDoG's near-binary ones. Dark areas
     (hair, shadows) get hatching at ``angle`` degrees, cross-hatching where
-    darker, ``hatching`` its strength; ``variant`` seeds the strokes. ``paper``
-    is the paper's grey level. Where ``mask`` (1 = person) is 0 the paper stays
-    empty: artists draw the person, not the background.
+    darker, ``hatching`` its strength, ``shadow`` the tone (0-1) below which an area
+    counts as dark; ``variant`` seeds the strokes. ``paper`` is the paper's grey
+    level and ``pressure`` (0-1) how dark the darkest stroke is: grey pencil,
+    not ink. Where ``mask`` (1 = person) is 0 the paper stays empty: artists
+    draw the person, not the background.
     """
     gray = to_gray(image)
     scale = pixel_scale(gray)
     tone = smooth(gray, smoothing * scale)
     dodge = np.clip(tone / np.maximum(cv2.GaussianBlur(tone, (0, 0), blur * scale), 1e-3), 0.0, 1.0)
     lines = np.clip(1.0 - (1.0 - dodge) * darkness, 0.0, 1.0)
-    shade = np.clip(1.0 - cv2.GaussianBlur(tone, (0, 0), 2.0 * scale) / 0.35, 0.0, 1.0)
+    shade = np.clip(1.0 - cv2.GaussianBlur(tone, (0, 0), 2.0 * scale) / shadow, 0.0, 1.0)
     rng = np.random.default_rng(round(variant * 2**32))
     length = max(3, round(11 * scale)) | 1
     hatch = shade * (1.0 - _streaks(gray.shape, angle, length, rng))
     hatch += np.clip(2.0 * shade - 1.0, 0.0, 1.0) * (1.0 - _streaks(gray.shape, angle + 90.0, length, rng))
-    ink = 1.0 - lines * (1.0 - np.clip(hatching * hatch, 0.0, 0.6))
+    ink = (1.0 - lines * (1.0 - np.clip(hatching * hatch, 0.0, 0.6))) * pressure
     if mask is not None:
         ink *= mask
     return np.clip((1.0 - ink) * paper + 0.5, 0, 255).astype(np.uint8)
@@ -286,9 +290,11 @@ JITTER_RANGES: dict[str, dict[str, tuple[float, float]]] = {
     "pencil": {
         "blur": (2.0, 6.0),
         "darkness": (2.0, 5.0),
-        "hatching": (0.0, 0.8),
+        "hatching": (0.2, 0.9),
         "angle": (20.0, 70.0),
         "paper": (225.0, 255.0),
+        "pressure": (0.55, 1.0),
+        "shadow": (0.3, 0.6),
         "variant": (0.0, 1.0),
     },
     "lineart": {"stroke_width": (1.0, 4.0), "wobble": (0.0, 2.5), "simplify": (0.0, 3.0), "variant": (0.0, 1.0)},

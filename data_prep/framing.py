@@ -17,7 +17,7 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
-from data_prep.head import Head
+from data_prep.head import Head, hair_region
 
 SOURCES = ("auto", "celeba", "center")
 
@@ -169,11 +169,13 @@ def reframe(
     ramp = np.minimum(np.arange(size, dtype=np.float32), np.arange(size, dtype=np.float32)[::-1]) / (FADE * size)
     fade = np.minimum.outer(np.clip(ramp, 0, 1), np.clip(ramp, 0, 1))
     fade[size // 2 :] = np.clip(ramp, 0, 1)[None, :]  # no fade towards the bottom edge: the body goes on
+    # The photo keeps a soft oval of hair around the face even where GrabCut cut it off (no bald cut-outs).
+    person = np.maximum(head.mask, hair_region(head.points, size)) * fade
+    alpha = cv2.warpAffine(person, matrix, (size, size), flags=cv2.INTER_LINEAR, borderValue=0.0)[:, :, None]
     head = Head(head.points, head.mask * fade).warped(matrix, size)
     moved = cv2.warpAffine(photo, matrix, (size, size), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE)
     rows = np.linspace(1.0, 0.9, size, dtype=np.float32)[:, None, None]  # lighter at the top
     tint = np.array([1.0 + 0.04 * warmth, 1.0, 1.0 - 0.04 * warmth], np.float32)
     backdrop = np.clip(background * rows * tint, 0, 255)
-    alpha = head.mask[:, :, None]
     framed = np.clip(alpha * moved + (1.0 - alpha) * backdrop + 0.5, 0, 255).astype(np.uint8)
     return framed, head

@@ -49,6 +49,21 @@ def face_height(points: np.ndarray) -> float:
     return float(points[8, 1] - brows[:, 1].mean())
 
 
+def hair_ellipse(points: np.ndarray, spread: float = 1.35) -> tuple[tuple[int, int], tuple[int, int]]:
+    """(centre, half-axes) of an ellipse over the face where its hair usually is, for `cv2.ellipse`."""
+    unit = max(face_height(points), 4.0)
+    brow_y = float(np.vstack([points[RIGHT_BROW], points[LEFT_BROW]])[:, 1].mean())
+    half_width = float(np.ptp(points[JAW, 0])) / 2
+    return (round(float(points[JAW, 0].mean())), round(brow_y)), (round(half_width * spread), round(unit))
+
+
+def hair_region(points: np.ndarray, size: int) -> np.ndarray:
+    """Soft (0-1) ellipse of head and hair in a ``size`` square: keeps the hair where GrabCut lost it."""
+    region = np.zeros((size, size), np.float32)
+    cv2.ellipse(region, *hair_ellipse(points, spread=1.2), 0, 0, 360, 1.0, -1)
+    return cv2.GaussianBlur(region, (0, 0), 0.04 * size)
+
+
 def head_mask(photo: np.ndarray, points: np.ndarray) -> np.ndarray:
     """Soft (float32, 0-1) mask of head, hair, neck and shoulders in an RGB uint8 square photo."""
     size = photo.shape[0]
@@ -57,13 +72,11 @@ def head_mask(photo: np.ndarray, points: np.ndarray) -> np.ndarray:
     pts = points * scale
     unit = max(face_height(pts), 4.0)
     centre_x = float(pts[JAW, 0].mean())
-    brow_y = float(np.vstack([pts[RIGHT_BROW], pts[LEFT_BROW]])[:, 1].mean())
     half_width = float(np.ptp(pts[JAW, 0])) / 2
 
     seeds = np.full((MASK_SIDE, MASK_SIDE), cv2.GC_PR_BGD, np.uint8)
     # Probably the person: hair around and above the face, neck and shoulders below it.
-    hair = (round(centre_x), round(brow_y)), (round(half_width * 1.35), round(unit * 1.0))
-    cv2.ellipse(seeds, *hair, 0, 0, 360, cv2.GC_PR_FGD, -1)
+    cv2.ellipse(seeds, *hair_ellipse(pts), 0, 0, 360, cv2.GC_PR_FGD, -1)
     neck_top = round(pts[8, 1])
     cv2.rectangle(
         seeds,
