@@ -3,7 +3,8 @@
 A (left half) is the drawing, B (right half) the photo, as written by
 `data_prep.build`. Training samples get the paper's random jitter (resize to
 `load_size`, random crop back to `size`, random horizontal flip) and, on the
-fly, `data_prep.augment.augment_drawing`'s stroke augmentations. Every random
+fly, `data_prep.augment.augment_drawing`'s stroke augmentations for the
+drawing's style (from the file name: `{stem}_{method}.jpg`). Every random
 choice comes from a generator seeded by (seed, epoch, index), so a run is
 reproducible and a resumed run sees the same samples it would have seen.
 """
@@ -17,7 +18,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from data_prep.augment import augment_drawing
+from data_prep.augment import augment_drawing, style_of
 from data_prep.imageio import IMAGE_SUFFIXES
 from p2p.inference import drawing_to_tensor
 
@@ -74,7 +75,7 @@ class PairedDataset(Dataset):
         if self.train:
             rng = np.random.default_rng([self.seed, self.epoch, index])
             if self.augment:
-                drawing = augment_drawing(drawing, rng)
+                drawing = augment_drawing(drawing, rng, style_of(self.files[index].name))
             drawing, photo = self._jitter(drawing, photo, rng)
         elif drawing.shape[0] != self.size:
             drawing = cv2.resize(drawing, (self.size, self.size), interpolation=cv2.INTER_AREA)
