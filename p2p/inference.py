@@ -18,6 +18,7 @@ import torch
 from PIL import Image
 
 from data_prep.augment import LINE_LEVEL
+from data_prep.edges import to_gray
 from data_prep.imageio import to_rgb
 from p2p.model import UNetGenerator
 from p2p.weights import load_generator
@@ -34,7 +35,7 @@ def prepare_drawing(image: ImageLike, size: int = 256) -> np.ndarray:
     (the paper's brightness is stretched to white) and any aspect ratio (padded
     with white to a square, so the face is not distorted).
     """
-    gray = cv2.cvtColor(to_rgb(image), cv2.COLOR_RGB2GRAY)
+    gray = to_gray(to_rgb(image))
     if np.median(gray) < 128:
         gray = 255 - gray
     paper = float(np.percentile(gray, 90))
