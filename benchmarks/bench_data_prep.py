@@ -1,11 +1,13 @@
-"""Images per second of data preparation on this machine: edge extraction and a dataset build.
+"""Cost of data preparation on this machine: each drawing style per photo, and a dataset build.
 
     python benchmarks/bench_data_prep.py [PHOTOS] [--count 200] [--size 256] [--workers N]
 
-PHOTOS defaults to ../shared/data/faces/celeba (aligned CelebA). Edge extraction
-is timed on one core (framed photos in memory, as the app uses it); the build
-runs the real ``python -m data_prep.build`` on ``--count`` photos into a temporary
-folder, with all cores by default.
+PHOTOS defaults to ../shared/data/faces/celeba (aligned CelebA). Each style is
+timed on one core on framed photos in memory, twice: as the app calls it
+(``extract_edges(photo, style)``, which finds the head itself for pencil and
+lineart) and as the build does (the head found once per photo and shared by its
+pairs). The build runs the real ``python -m data_prep.build`` with its default
+styles on ``--count`` photos into a temporary folder, with all cores by default.
 """
 
 from __future__ import annotations
@@ -16,37 +18,52 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import cv2
+import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from data_prep.edges import METHODS, extract_edges  # noqa: E402
-from data_prep.framing import detect_source, frame_face  # noqa: E402
+from data_prep.edges import STYLES, extract_edges  # noqa: E402
+from data_prep.framing import REFRAME_RANGES, detect_source, frame_face, reframe  # noqa: E402
+from data_prep.head import Head, find_head  # noqa: E402
 from data_prep.imageio import IMAGE_SUFFIXES, image_size, load_image  # noqa: E402
 
 DEFAULT_PHOTOS = REPO.parent / "shared" / "data" / "faces" / "celeba"
 
 
-def bench_edges(photos: list[Path], size: int) -> dict[str, float]:
-    """Images per second of each extraction method on one core (loading and framing excluded)."""
+def milliseconds(call: Callable[[np.ndarray, Head], object], found: list[tuple[np.ndarray, Head]]) -> float:
+    """Mean milliseconds of ``call(photo, head)`` over the photos."""
+    start = time.perf_counter()
+    for photo, head in found:
+        call(photo, head)
+    return (time.perf_counter() - start) / len(found) * 1000
+
+
+def bench_styles(photos: list[Path], size: int) -> dict[str, tuple[float, float]]:
+    """Milliseconds per photo on one core: (as the app calls it, with the head already found) for each style."""
     cv2.setNumThreads(1)
     source = detect_source(image_size(path) for path in photos)
     framed = [frame_face(load_image(path), size, source) for path in photos]
-    rates = {}
-    for method in METHODS:
-        extract_edges(framed[0], method)  # warm-up
-        start = time.perf_counter()
-        for image in framed:
-            extract_edges(image, method)
-        rates[method] = len(framed) / (time.perf_counter() - start)
-    return rates
+    found = [(photo, head) for photo in framed if (head := find_head(photo)) is not None]  # warms dlib up too
+    middle = {name: (low + high) / 2 for name, (low, high) in REFRAME_RANGES.items()}
+    costs = {
+        "find_head": (milliseconds(lambda photo, head: find_head(photo), found), 0.0),
+        "reframe": (0.0, milliseconds(lambda photo, head: reframe(photo, head, **middle), found)),
+    }
+    for style in STYLES:
+        costs[style] = (
+            milliseconds(lambda photo, head, style=style: extract_edges(photo, style), found),
+            milliseconds(lambda photo, head, style=style: extract_edges(photo, style, head), found),
+        )
+    return costs
 
 
 def bench_build(photos: list[Path], size: int, workers: int) -> float:
-    """Photos per second of a full build (load, frame, canny + xdog, write), cold output folder."""
+    """Photos per second of a full build (load, frame, find the head, default styles, write), cold output folder."""
     with tempfile.TemporaryDirectory() as temp:
         src = Path(temp) / "photos"
         src.mkdir()
@@ -79,10 +96,11 @@ def main() -> None:
     if not photos:
         sys.exit(f"no photos in {args.photos}")
     print(f"{len(photos)} photos from {args.photos}, {args.size} px, {os.cpu_count()} CPU cores")
-    for method, rate in bench_edges(photos, args.size).items():
-        print(f"edges {method:5s} (1 core):            {rate:7.1f} images/s")
+    print("ms per photo, 1 core   app call (finds the head)   head given (build)")
+    for style, (app, given) in bench_styles(photos, args.size).items():
+        print(f"  {style:10s}          {app:8.1f}                  {given:8.1f}")
     rate = bench_build(photos, args.size, args.workers)
-    print(f"build canny+xdog ({args.workers} workers):  {rate:7.1f} photos/s ({2 * rate:.1f} pairs/s)")
+    print(f"build, default styles ({args.workers} workers): {rate:7.1f} photos/s")
     print(f"python {sys.version.split()[0]}, opencv {cv2.__version__}")
 
 
