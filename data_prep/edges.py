@@ -1,4 +1,4 @@
-"""Photo to line art: Canny and XDoG edge extraction, plus the edges CLI.
+"""Photo to drawing in every training style (Canny, XDoG, pencil, simple line art), plus the edges CLI.
 
 Convention everywhere (training data, app, command line): one channel uint8,
 black lines (0) on white paper (255).
@@ -20,6 +20,7 @@ Two more styles make the training drawings look like the drawings people make
 in dark areas, paper tone, no background), and "lineart", a few smooth strokes
 from facial landmarks (`data_prep.lineart`). Both need the person's head
 (`data_prep.head`): photos where no face is found give no drawing in them.
+`extract_edges` draws any style; `METHODS` are the photo-only edge maps.
 """
 
 from __future__ import annotations
