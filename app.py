@@ -5,7 +5,7 @@
 The model is `$SKETCH2FACE_MODEL` (a checkpoint folder or Hub id) or the bundled
 checkpoints/sketch2face-celeba/. It is loaded once and shared by all sessions;
 each request carries its own drawing and seed, so users never see each other's
-results. This file is UI wiring only: the image logic is in `p2p.canvas`.
+results. This file is UI wiring only: the image logic is in `ui.images`, the canvas in `ui.live_canvas`.
 """
 
 from __future__ import annotations
@@ -24,12 +24,13 @@ import gradio as gr
 import numpy as np
 
 from data_prep.edges import DEFAULT_METHOD, METHODS
-from p2p import canvas
 from p2p.inference import FaceGenerator
 from p2p.weights import MODEL_ENV_VAR, CheckpointError
+from ui import images, seeds
+from ui.live_canvas import SEED_JS, live_canvas
 
 EXAMPLES = sorted((Path(__file__).resolve().parent / "examples").glob("*.png"))
-MODEL_SLOT = {"concurrency_id": "model"}  # one generator: its events share one queue slot (default limit 1)
+MODEL_SLOT = {"concurrency_id": "model"}  # one generator: its queued events share one slot (default limit 1)
 LIVE = {"trigger_mode": "always_last", "show_progress": "hidden"}  # latest value only, no spinner over the canvas
 PRIVATE = {"api_visibility": "undocumented"}  # UI events: callable, but /generate is the documented API
 
@@ -49,7 +50,7 @@ def _user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any) -> Any:
         try:
             return fn(*args)
-        except canvas.UploadError as err:
+        except images.UploadError as err:
             raise gr.Error(str(err), print_exception=False) from err
 
     return wrapper
@@ -58,82 +59,60 @@ def _user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
 def build_demo(generator: FaceGenerator) -> gr.Blocks:
     """The app's UI around one loaded generator."""
 
-    def draw(value: canvas.EditorValue | None, seed: float) -> np.ndarray:
-        return canvas.face(generator, canvas.editor_image(value), seed)
+    def face(request: dict) -> str:
+        """The canvas's server function: the face for its drawing and seed, as a PNG data URL."""
+        drawing = images.from_data_url(request["drawing"])
+        return images.to_data_url(images.face(generator, drawing, seeds.parse_seed(request["seed"])))
 
     @_user_errors
-    def generate(drawing: str | None, seed: float) -> np.ndarray:
+    def generate(drawing: str | None, seed: int) -> np.ndarray:
         """The face for a drawing (dark lines on light paper, any size) and a dropout-noise seed."""
-        return canvas.face(generator, canvas.load_upload(drawing) if drawing else None, seed)
+        return images.face(generator, images.load_upload(drawing) if drawing else None, seed)
 
-    def show_samples(value: canvas.EditorValue | None, seed: float) -> tuple[list, list[int]]:
-        seeds = canvas.sample_seeds(seed, 4)
-        return canvas.samples(generator, canvas.editor_image(value), seeds), seeds
+    @_user_errors
+    def show_samples(drawing: str | None, seed: int) -> tuple[list, list[int]]:
+        sample_seeds = seeds.sample_seeds(seed, 4)
+        return images.samples(generator, images.from_data_url(drawing) if drawing else None, sample_seeds), sample_seeds
 
-    def pick_sample(seeds: list[int], evt: gr.SelectData) -> int:
-        return seeds[evt.index]
+    def pick_sample(sample_seeds: list[int], evt: gr.SelectData) -> int:
+        return sample_seeds[evt.index]
 
     @_user_errors
     def use_photo(path: str) -> tuple[np.ndarray, np.ndarray]:
-        photo = canvas.load_photo(path)
+        photo = images.load_photo(path)
         return photo, photo
 
-    def redraw_lines(photo: np.ndarray | None, method: str, *values: float) -> canvas.EditorValue:
-        return gr.skip() if photo is None else canvas.photo_editor(photo, method, values)
+    def redraw_lines(photo: np.ndarray | None, method: str, *values: float) -> str:
+        return gr.skip() if photo is None else images.photo_lines(photo, method, values)
 
     def show_controls(method: str) -> list:
         return [gr.update(visible=m == method) for m in METHODS]
 
     with gr.Blocks(title="Sketch to face", analytics_enabled=False, delete_cache=(600, 3600)) as demo:
         gr.Markdown(INTRO)
-        with gr.Row(equal_height=True):
-            sketch = gr.Sketchpad(
-                value=canvas.blank_editor(),
-                label="Your drawing",
-                type="numpy",
-                canvas_size=(canvas.CANVAS_SIZE, canvas.CANVAS_SIZE),
-                fixed_canvas=True,
-                # Pen radius 2 on the 512 canvas: lines about 2 px wide at the model's 256, as in training.
-                brush=gr.Brush(colors=["#000000"], color_mode="fixed", default_size=2),
-                eraser=gr.Eraser(default_size=16),
-                transforms=(),
-                layers=False,
-                format="png",
-                height=620,
-                elem_id="sketch",
-            )
-            with gr.Column():
-                face = gr.Image(
-                    value=canvas.placeholder(),
-                    label="Generated face",
-                    format="png",
-                    interactive=False,
-                    buttons=["download", "fullscreen"],
-                    height=400,
-                    elem_id="face",
-                )
-                seed = gr.Slider(0, canvas.MAX_SEED, value=0, step=1, label="Noise (dropout seed)", elem_id="seed")
-                with gr.Row():
-                    dice = gr.Button("🎲 Random noise", size="sm")
-                    more = gr.Button("Show 4 more samples", size="sm")
-                gallery = gr.Gallery(
-                    label="Samples: click one to keep its noise",
-                    columns=4,
-                    height="auto",
-                    allow_preview=False,
-                    format="png",
-                )
-                sample_seeds = gr.State([])
+        canvas = live_canvas(
+            face, images.to_data_url(images.placeholder(generator.size)), 0, generator.size, elem_id="live"
+        )
+        with gr.Row():
+            seed = seeds.seed_slider(0, label="Noise (dropout seed)", elem_id="seed", scale=3)
+            with gr.Column(min_width=160):
+                dice = gr.Button("🎲 Random noise", size="sm")
+                more = gr.Button("Show 4 more samples", size="sm")
+        gallery = gr.Gallery(
+            label="Samples: click one to keep its noise", columns=4, height="auto", allow_preview=False, format="png"
+        )
+        sample_seeds = gr.State([])
 
         example_drawing = gr.Image(type="filepath", visible=False)
         gr.Examples(
             [[str(path)] for path in EXAMPLES],
             inputs=[example_drawing],
-            outputs=[sketch],
-            fn=canvas.load_drawing,
+            outputs=[canvas],
+            fn=images.drawing_url,
             run_on_click=True,
             cache_examples=False,
             label="Example drawings: click one to load it into the canvas",
+            elem_id="examples",
         )
 
         with gr.Accordion("Start from a photo: extract its line drawing, then edit it", open=False):
@@ -146,29 +125,26 @@ def build_demo(generator: FaceGenerator) -> gr.Blocks:
                     sliders, groups = [], []
                     for m in METHODS:
                         with gr.Group(visible=m == DEFAULT_METHOD) as group:
-                            for c in canvas.EDGE_CONTROLS[m]:
+                            for c in images.EDGE_CONTROLS.get(m, ()):
                                 sliders.append(
                                     gr.Slider(c.minimum, c.maximum, value=c.value, step=c.step, label=c.label)
                                 )
                         groups.append(group)
         gr.Markdown(LICENCE)
 
-        # Live loop: every stroke (and every noise change) redraws the face.
-        gr.on(
-            [sketch.change, seed.change], draw, [sketch, seed], face, api_name="draw", **LIVE, **PRIVATE, **MODEL_SLOT
-        )
+        # The live loop runs in the page (canvas → server function → face); the slider only tells it the seed.
+        seed.change(None, seed, None, js=SEED_JS)
         # The documented API: no trigger in the page; gradio_client sends a drawing file and a seed.
         drawing_file = gr.File(label="Drawing", visible=False)
-        gr.on([], generate, [drawing_file, seed], face, api_name="generate", **MODEL_SLOT)
+        api_face = gr.Image(label="Face", format="png", visible=False)
+        gr.on([], generate, [drawing_file, seed], api_face, api_name="generate", **MODEL_SLOT)
 
-        # Clearing leaves Gradio's editor without paper or pen; give both back so drawing can go on at once.
-        sketch.clear(canvas.blank_editor, None, sketch, api_name="clear", **PRIVATE)
-        dice.click(canvas.random_seed, None, seed, api_name="random_seed", **PRIVATE)
-        more.click(show_samples, [sketch, seed], [gallery, sample_seeds], api_name="samples", **PRIVATE, **MODEL_SLOT)
+        dice.click(seeds.random_seed, None, seed, api_name="random_seed", **PRIVATE)
+        more.click(show_samples, [canvas, seed], [gallery, sample_seeds], api_name="samples", **PRIVATE, **MODEL_SLOT)
         gallery.select(pick_sample, sample_seeds, seed, api_name="pick_sample", **PRIVATE)
 
         # A photo's lines replace the drawing, and so does moving a slider; a bad upload leaves the canvas alone.
-        lines = {"fn": redraw_lines, "inputs": [photo, method, *sliders], "outputs": sketch, **LIVE, **PRIVATE}
+        lines = {"fn": redraw_lines, "inputs": [photo, method, *sliders], "outputs": canvas, **LIVE, **PRIVATE}
         upload = photo_file.upload(use_photo, photo_file, [photo, photo_view], api_name="photo", **PRIVATE)
         upload.success(api_name="photo_lines", **lines)
         upload.failure(lambda: None, None, photo_file, api_visibility="private")  # ready for the next try
@@ -179,7 +155,7 @@ def build_demo(generator: FaceGenerator) -> gr.Blocks:
 
 def launch(demo: gr.Blocks, **kwargs: Any) -> None:
     """Start the server with the app's upload cap; kwargs go to `Blocks.launch` (port, threading...)."""
-    demo.launch(max_file_size=canvas.MAX_UPLOAD_BYTES, **kwargs)
+    demo.launch(max_file_size=images.MAX_UPLOAD_BYTES, **kwargs)
 
 
 def main() -> None:

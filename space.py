@@ -4,7 +4,7 @@
     python space.py push OWNER/NAME [--token T] # build in a temp dir, create the Space, upload
 
 The folder holds what `python app.py` needs and nothing else: app.py, the
-`p2p` and `data_prep` packages, the example drawings, the model (copied to
+`p2p`, `data_prep` and `ui` packages, the example drawings, the model (copied to
 checkpoints/sketch2face-celeba/, where the app looks by default), a
 requirements.txt for a CPU Space, and a README.md whose front matter is the
 Space configuration. A model given as a Hub id is not copied; `push` sets it
@@ -26,7 +26,8 @@ from p2p.weights import CONFIG_NAME, DEFAULT_CHECKPOINT, MODEL_ENV_VAR, WEIGHTS_
 
 REPO_ROOT = Path(__file__).resolve().parent
 APP_FILES = ("app.py", "LICENSE")
-PACKAGES = ("p2p", "data_prep")
+PACKAGES = ("p2p", "data_prep", "ui")
+PACKAGE_PATTERNS = ("*.py", "*.js", "*.css")  # ui's canvas script and style are read by Python at start
 EXAMPLE_PATTERNS = ("*.png", "make_examples.py")
 CPU_TORCH_INDEX = "https://download.pytorch.org/whl/cpu"
 BUILD_MARKER = ".space-build"
@@ -122,8 +123,9 @@ def build(out_dir: str | Path, model: str | None = None, repo_id: str = "OWNER/N
         shutil.copy2(REPO_ROOT / name, out / name)
     for package in PACKAGES:
         (out / package).mkdir()
-        for source in sorted((REPO_ROOT / package).glob("*.py")):
-            shutil.copy2(source, out / package / source.name)
+        for pattern in PACKAGE_PATTERNS:
+            for source in sorted((REPO_ROOT / package).glob(pattern)):
+                shutil.copy2(source, out / package / source.name)
     (out / "examples").mkdir()
     for pattern in EXAMPLE_PATTERNS:
         for source in sorted((REPO_ROOT / "examples").glob(pattern)):

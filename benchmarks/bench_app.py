@@ -13,15 +13,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import cv2
-import httpx
 import numpy as np
 import torch
 
@@ -31,9 +28,9 @@ sys.path.insert(0, str(REPO_ROOT))
 from data_prep.imageio import load_image  # noqa: E402
 from p2p.inference import FaceGenerator  # noqa: E402
 from p2p.weights import MODEL_ENV_VAR, default_checkpoint  # noqa: E402
+from ui.app_server import running_app  # noqa: E402
 
 WARMUP = 3
-STARTUP_TIMEOUT_S = 180
 
 
 def growing_drawings(count: int) -> list[np.ndarray]:
@@ -47,40 +44,6 @@ def growing_drawings(count: int) -> list[np.ndarray]:
         drawing[:visible] = example[:visible]
         drawings.append(drawing)
     return drawings
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_server(port: int, model: str, log: Path) -> subprocess.Popen:
-    """`python app.py` as a user runs it, on `port`, output to `log`; returns once it answers HTTP."""
-    env = {**os.environ, MODEL_ENV_VAR: model, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port)}
-    with log.open("w") as out:
-        server = subprocess.Popen([sys.executable, "app.py"], cwd=REPO_ROOT, env=env, stdout=out, stderr=out)
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            sys.exit(f"app.py exited with code {server.returncode}:\n{log.read_text()}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/", timeout=2).status_code == 200:
-                return server
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    server.kill()
-    sys.exit(f"app.py did not answer on port {port} within {STARTUP_TIMEOUT_S} s")
-
-
-def stop_server(server: subprocess.Popen) -> None:
-    server.terminate()
-    try:
-        server.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
 
 
 def percentiles(times_s: list[float]) -> str:
@@ -101,10 +64,10 @@ def time_generator(model: str, drawings: list[np.ndarray], seed: int) -> list[fl
     return times
 
 
-def time_server(port: int, paths: list[Path], seed: int, downloads: Path) -> list[float]:
+def time_server(url: str, paths: list[Path], seed: int, downloads: Path) -> list[float]:
     from gradio_client import Client, handle_file
 
-    client = Client(f"http://127.0.0.1:{port}/", verbose=False, download_files=str(downloads), analytics_enabled=False)
+    client = Client(url, verbose=False, download_files=str(downloads), analytics_enabled=False)
     for path in paths[:WARMUP]:
         client.predict(handle_file(path), seed, api_name="/generate")
     times = []
@@ -132,13 +95,9 @@ def main(argv: list[str] | None = None) -> None:
         for i, drawing in enumerate(drawings):
             paths.append(Path(tmp) / f"drawing-{i:03d}.png")
             cv2.imwrite(str(paths[-1]), drawing)
-        port = free_port()
-        server = start_server(port, model, Path(tmp) / "server.log")
-        try:
-            times = time_server(port, paths, args.seed, Path(tmp) / "faces")
-        finally:
-            stop_server(server)
-    print(f"stroke → face via server ({args.n} drawings): {percentiles(times)}")
+        with running_app(Path(tmp) / "server.log", model) as url:
+            times = time_server(url, paths, args.seed, Path(tmp) / "faces")
+    print(f"stroke → face via /generate ({args.n} drawings): {percentiles(times)}")
 
 
 if __name__ == "__main__":

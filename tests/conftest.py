@@ -1,10 +1,9 @@
 """Shared fixtures. App tests: a small random generator stands in for the trained model, and
-`app_server` runs the real Gradio server on it (on a free port, always shut down)."""
+`app_server` runs the real app (`python app.py`) on it (on a free port, always shut down)."""
 
 from __future__ import annotations
 
 import io
-import socket
 import struct
 import zlib
 from collections.abc import Iterator
@@ -16,8 +15,10 @@ import pytest
 from p2p_testutils import tiny_generator
 from PIL import Image
 
+from examples.face_strokes import face_strokes, rasterize
 from p2p.inference import FaceGenerator
 from p2p.weights import MODEL_ENV_VAR
+from ui.app_server import running_app
 
 
 @pytest.fixture(scope="session")
@@ -40,29 +41,11 @@ def app_model_env(app_model_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return app_model_dir
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def free_port() -> int:
-    """A local TCP port nobody listens on (now)."""
-    return _free_port()
-
-
 @pytest.fixture(scope="module")
-def app_server(app_generator: FaceGenerator) -> Iterator[str]:
-    """The app's real server (queue, uploads, limits) on a free local port; yields its URL."""
-    import app
-
-    demo = app.build_demo(app_generator)
-    app.launch(demo, server_name="127.0.0.1", server_port=_free_port(), prevent_thread_lock=True, quiet=True)
-    try:
-        yield demo.local_url
-    finally:
-        demo.close()
+def app_server(app_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`python app.py` serving the test model on a free local port; yields its URL."""
+    with running_app(tmp_path_factory.mktemp("app-server") / "server.log", app_model_dir) as url:
+        yield url
 
 
 def _png_chunk(kind: bytes, data: bytes) -> bytes:
@@ -78,20 +61,10 @@ def _decompression_bomb_png(side: int = 20_000) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header) + _png_chunk(b"IDAT", data) + _png_chunk(b"IEND", b"")
 
 
-def _face_sketch() -> np.ndarray:
-    drawing = np.full((256, 256), 255, np.uint8)
-    cv2.ellipse(drawing, (128, 135), (70, 92), 0, 0, 360, 0, 2)  # head
-    for x in (100, 156):
-        cv2.circle(drawing, (x, 120), 8, 0, 2)  # eyes
-    cv2.line(drawing, (128, 125), (120, 160), 0, 2)  # nose
-    cv2.ellipse(drawing, (128, 185), (24, 8), 0, 0, 180, 0, 2)  # mouth
-    return drawing
-
-
 @pytest.fixture(scope="session")
 def face_drawing() -> np.ndarray:
-    """A synthetic line drawing of a face: dark lines on white, 256×256 uint8."""
-    return _face_sketch()
+    """A synthetic line drawing of a face (`examples.face_strokes`): dark lines on white, 256×256 uint8."""
+    return rasterize(face_strokes())
 
 
 @pytest.fixture(scope="session")
@@ -112,7 +85,7 @@ def face_photo() -> np.ndarray:
 def odd_uploads(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Unusual but valid images, each of which the app must turn into a face."""
     folder = tmp_path_factory.mktemp("odd-uploads")
-    lines = _face_sketch()
+    lines = rasterize(face_strokes())
     rgba = np.zeros((256, 256, 4), np.uint8)
     rgba[:, :, 3] = 255 - lines  # black lines on a transparent background
     paths = {
@@ -139,7 +112,7 @@ def bad_uploads(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Pat
     empty = folder / "empty.png"
     empty.write_bytes(b"")
     buffer = io.BytesIO()
-    Image.fromarray(_face_sketch()).save(buffer, format="PNG")
+    Image.fromarray(rasterize(face_strokes())).save(buffer, format="PNG")
     truncated = folder / "truncated.png"
     truncated.write_bytes(buffer.getvalue()[: len(buffer.getvalue()) // 2])
     huge = folder / "huge-8000.png"

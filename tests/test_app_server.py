@@ -1,11 +1,10 @@
-"""The real app server (Gradio queue, uploads, limits) driven with gradio_client, as API users and the page do."""
+"""The real app server (`python app.py`: queue, uploads, limits) driven over HTTP, as API users and the page do."""
 
 from __future__ import annotations
 
+import json
+import math
 import os
-import subprocess
-import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -18,13 +17,14 @@ from gradio_client.exceptions import AppError
 
 import app
 from data_prep.imageio import load_image
-from p2p import canvas
 from p2p.weights import MODEL_ENV_VAR
+from ui import images, seeds
 
 REPO_ROOT = Path(app.__file__).resolve().parent
 QUEUE_WARNINGS = "ignore::DeprecationWarning:gradio.queueing"  # pandas 3 deprecations inside Gradio
-pytestmark = [pytest.mark.timeout(180), pytest.mark.filterwarnings(QUEUE_WARNINGS)]
-SLIDER_DEFAULTS = [c.value for m in canvas.EDGE_CONTROLS for c in canvas.EDGE_CONTROLS[m]]
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(180), pytest.mark.filterwarnings(QUEUE_WARNINGS)]
+JSON = {"Content-Type": "application/json"}
+SLIDER_DEFAULTS = [c.value for c in images.edge_controls()]
 
 
 @pytest.fixture(scope="module")
@@ -70,13 +70,13 @@ def test_same_seed_same_face_other_seed_other_face(client, drawing_file):
 def test_blank_canvas_gives_the_placeholder(client, tmp_path):
     blank = tmp_path / "blank.png"
     cv2.imwrite(str(blank), np.full((300, 300), 255, np.uint8))
-    np.testing.assert_array_equal(generate(client, blank, 0), canvas.placeholder())
+    np.testing.assert_array_equal(generate(client, blank, 0), images.placeholder())
 
 
 @pytest.mark.parametrize("kind", ["rgba", "16bit", "cmyk", "inverted", "large"])
 def test_odd_uploads_still_give_a_face(client, odd_uploads, kind):
     face = generate(client, odd_uploads[kind], 1)
-    assert face.shape == (256, 256, 3) and not np.array_equal(face, canvas.placeholder())
+    assert face.shape == (256, 256, 3) and not np.array_equal(face, images.placeholder())
 
 
 def test_bad_uploads_get_a_clear_message_and_the_app_keeps_working(client, bad_uploads, drawing_file):
@@ -91,25 +91,57 @@ def test_bad_uploads_get_a_clear_message_and_the_app_keeps_working(client, bad_u
 def test_files_over_the_cap_are_refused_before_upload(client, tmp_path, drawing_file):
     big = tmp_path / "big.png"
     with big.open("wb") as f:
-        f.truncate(canvas.MAX_UPLOAD_BYTES + 1)
+        f.truncate(images.MAX_UPLOAD_BYTES + 1)
     with pytest.raises(ValueError, match="exceeds the maximum file size"):
         client.predict(handle_file(big), 0, api_name="/generate")
     assert generate(client, drawing_file, 0).shape == (256, 256, 3)
 
 
-def test_the_live_canvas_event_turns_strokes_into_a_face(client, app_generator, face_drawing, tmp_path):
-    stroke_layer = tmp_path / "layer.png"  # pen strokes on a transparent layer, as the canvas sends them
-    rgba = np.zeros((256, 256, 4), np.uint8)
-    rgba[:, :, 3] = 255 - face_drawing
-    cv2.imwrite(str(stroke_layer), rgba)
-    value = {"background": None, "layers": [handle_file(stroke_layer)], "composite": handle_file(stroke_layer)}
-    face = load_image(client.predict(value, 9, api_name="/draw"))
+def canvas_face(url: str, drawing: str, seed: object) -> httpx.Response:
+    """What the page does per stroke: call the canvas's `face` server function with a data URL and a seed."""
+    config = httpx.get(f"{url}config").json()
+    (canvas,) = [c["id"] for c in config["components"] if c.get("props", {}).get("elem_id") == "live"]
+    body = {"data": {"drawing": drawing, "seed": seed}, "component_id": canvas, "fn_name": "face", "session_hash": "t"}
+    return httpx.post(
+        f"{url}gradio_api/component_server/", content=json.dumps(body), headers=JSON, timeout=60
+    )  # NaN allowed
+
+
+def test_the_canvas_and_generate_give_the_same_face(app_server, client, drawing_file, face_drawing, app_generator):
+    response = canvas_face(app_server, images.to_data_url(face_drawing), 9)
+    assert response.status_code == 200
+    face = images.from_data_url(response.json())
+    np.testing.assert_array_equal(face, generate(client, drawing_file, 9))
     np.testing.assert_array_equal(face, app_generator.generate([face_drawing], [9])[0])
 
 
+def test_the_canvas_shows_the_placeholder_for_blank_paper(app_server):
+    blank = images.to_data_url(np.full((256, 256), 255, np.uint8))
+    np.testing.assert_array_equal(images.from_data_url(canvas_face(app_server, blank, 0).json()), images.placeholder())
+
+
+def raw_generate(url: str, seed: object) -> str:
+    """/generate called with raw JSON, as any HTTP client can (NaN included); returns the event stream's text."""
+    call = httpx.post(
+        f"{url}gradio_api/call/generate", content=json.dumps({"data": [None, seed]}), headers=JSON, timeout=60
+    )
+    return httpx.get(f"{url}gradio_api/call/generate/{call.json()['event_id']}", timeout=60).text
+
+
+@pytest.mark.parametrize("seed", [math.nan, math.inf, "3", [3], None, True, 1.5, -1, seeds.MAX_SEED + 1])
+def test_seeds_that_are_not_whole_numbers_in_range_get_a_clear_message(app_server, seed):
+    answer = raw_generate(app_server, seed)
+    assert "event: error" in answer and f"whole number from 0 to {seeds.MAX_SEED}" in answer, answer
+    blank = images.to_data_url(np.full((256, 256), 255, np.uint8))
+    assert canvas_face(app_server, blank, seed).status_code == 500, "the canvas refuses it too (and shows no face)"
+
+
+def test_whole_number_seeds_pass_also_as_floats(app_server):
+    assert "event: complete" in raw_generate(app_server, 7.0)
+
+
 def test_samples_show_the_next_seeds_faces(client, app_generator, face_drawing, drawing_file):
-    value = {"background": None, "layers": [], "composite": handle_file(drawing_file)}
-    gallery = client.predict(value, 41, api_name="/samples")
+    gallery = client.predict(images.to_data_url(face_drawing), 41, api_name="/samples")
     assert [item["caption"] for item in gallery] == ["seed 42", "seed 43", "seed 44", "seed 45"]
     first, expected = load_image(gallery[0]["image"]), app_generator.generate([face_drawing], [42])[0]
     np.testing.assert_allclose(first.astype(int), expected.astype(int), atol=1)  # batched: rounding may differ by 1
@@ -124,15 +156,15 @@ def test_photo_upload_puts_its_line_drawing_on_the_canvas_for_this_user_only(
     bob = Client(app_server, verbose=False, download_files=str(downloads), analytics_enabled=False)
 
     framed = alice.predict(handle_file(photo), api_name="/photo")
-    assert load_image(framed).shape == (canvas.PHOTO_SIZE, canvas.PHOTO_SIZE, 3)
+    assert load_image(framed).shape == (images.PHOTO_SIZE, images.PHOTO_SIZE, 3)
     value = alice.predict("xdog", *SLIDER_DEFAULTS, api_name="/photo_lines")  # what the page runs next
-    drawing = load_image(value["composite"])
-    assert drawing.shape == (canvas.CANVAS_SIZE, canvas.CANVAS_SIZE, 3) and (drawing < 128).any()
+    drawing = images.from_data_url(value)
+    assert drawing.shape == (images.PHOTO_SIZE, images.PHOTO_SIZE, 3) and (drawing < 128).any()
     # Moving a slider re-extracts from the photo kept in Alice's session...
     redrawn = alice.predict("canny", *SLIDER_DEFAULTS, api_name="/redraw_lines")
-    assert not np.array_equal(load_image(redrawn["composite"]), drawing)
+    assert not np.array_equal(images.from_data_url(redrawn), drawing)
     # ...while Bob, who uploaded nothing, has no photo: his canvas is left alone.
-    assert bob.predict("canny", *SLIDER_DEFAULTS, api_name="/redraw_lines") == {"__type__": "update"}
+    assert bob.predict("canny", *SLIDER_DEFAULTS, api_name="/redraw_lines")["__type__"] == "update"
 
 
 def test_a_bad_photo_upload_gets_a_clear_message(client, bad_uploads):
@@ -143,8 +175,8 @@ def test_a_bad_photo_upload_gets_a_clear_message(client, bad_uploads):
 
 def test_examples_load_into_the_canvas(client):
     example = sorted((REPO_ROOT / "examples").glob("*.png"))[0]
-    value = client.predict(handle_file(example), api_name="/load_drawing")
-    np.testing.assert_array_equal(load_image(value["composite"]), load_image(example))
+    value = client.predict(handle_file(example), api_name="/drawing_url")
+    np.testing.assert_array_equal(images.from_data_url(value), load_image(example))
 
 
 def test_several_users_at_once_each_get_their_own_face(app_server, downloads, app_generator, tmp_path, face_drawing):
@@ -167,37 +199,6 @@ def test_several_users_at_once_each_get_their_own_face(app_server, downloads, ap
 def test_analytics_are_off(app_generator):
     assert os.environ["GRADIO_ANALYTICS_ENABLED"] == "False"
     assert app.build_demo(app_generator).analytics_enabled is False
-
-
-def test_python_app_py_serves_the_default_model_on_the_port_from_the_environment(
-    app_model_env, free_port, tmp_path, drawing_file, face_drawing, app_generator
-):
-    """The real entry point, as the README runs it: `python app.py` with Gradio's standard variables."""
-    env = {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(free_port)}
-    url = f"http://127.0.0.1:{free_port}/"
-    with (tmp_path / "server.log").open("w") as log:
-        server = subprocess.Popen([sys.executable, "app.py"], cwd=REPO_ROOT, env=env, stdout=log, stderr=log)
-    try:
-        deadline = time.monotonic() + 120
-        while not _answers(url):
-            assert server.poll() is None and time.monotonic() < deadline, (tmp_path / "server.log").read_text()
-            time.sleep(0.5)
-        client = Client(url, verbose=False, download_files=str(tmp_path), analytics_enabled=False)
-        np.testing.assert_array_equal(generate(client, drawing_file, 3), app_generator.generate([face_drawing], [3])[0])
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-
-
-def _answers(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 def test_missing_model_stops_the_app_at_startup_with_instructions(monkeypatch, tmp_path):

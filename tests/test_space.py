@@ -29,9 +29,10 @@ def files(folder: Path) -> dict[str, Path]:
 
 def test_the_space_has_the_app_its_packages_examples_and_model(built):
     names = files(built)
-    for required in ["app.py", "README.md", "requirements.txt", "LICENSE", "p2p/inference.py", "p2p/canvas.py"]:
+    for required in ["app.py", "README.md", "requirements.txt", "LICENSE", "p2p/inference.py", "ui/images.py"]:
         assert required in names
     assert {"data_prep/imageio.py", "data_prep/edges.py", "data_prep/framing.py"} <= set(names)
+    assert {"ui/live_canvas.py", "ui/live_canvas.js", "ui/live_canvas.css", "ui/seeds.py"} <= set(names)
     assert {"checkpoints/sketch2face-celeba/config.json", "checkpoints/sketch2face-celeba/model.safetensors"} <= set(
         names
     )

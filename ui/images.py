@@ -1,38 +1,37 @@
-"""The image logic behind the drawing app: sketchpad values in, faces and line drawings out.
+"""The image logic behind the app: drawings in, faces and line drawings out.
 
-`app.py` only wires Gradio components to these functions, so everything that
-touches pixels lives here and is tested without a browser or a server.
-Conventions as in `data_prep`: drawings are uint8 H×W, dark lines on white paper;
-faces are H×W×3 uint8 RGB. A sketchpad value is Gradio's ImageEditor dict
-(`background`, `layers`, `composite`).
+`app.py` only wires components to these functions, so everything that touches
+pixels lives here and is tested without a browser or a server. Conventions as
+in `data_prep`: drawings are uint8 H×W, dark lines on white paper; faces are
+H×W×3 uint8 RGB. Between the page and the server, images travel as PNG data
+URLs (`data:image/png;base64,...`): the live canvas sends its drawing as one
+and shows the face it gets back, with no file upload or download in between.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import io
 import os
-import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
+from PIL import Image
 
 from data_prep.edges import DEFAULT_METHOD, METHODS, edge_defaults, extract_edges
 from data_prep.framing import frame_face
-from data_prep.imageio import ImageLoadError, load_image
-from p2p.inference import Drawing, FaceGenerator, ImageLike, prepare_drawing
+from data_prep.imageio import MAX_PIXELS, ImageLoadError, load_image, to_rgb
+from p2p.inference import Drawing, FaceGenerator, ImageLike
 
-CANVAS_SIZE = 512
-"""Sketchpad side in pixels: twice the model's input, so strokes look smooth; halved on the way in."""
 PHOTO_SIZE = 256
 """Uploaded photos are framed at the model's size; the edge parameters assume a 256-pixel face."""
-MAX_SEED = 9999
-"""Seeds (the noise slider) run from 0 to MAX_SEED."""
 MAX_UPLOAD_BYTES = 20 * 2**20
 """Bigger uploads are refused before decoding (the pixel limit is `data_prep.imageio.MAX_PIXELS`)."""
-
-EditorValue = dict[str, object]
+PNG_PREFIX = "data:image/png;base64,"
 
 
 class UploadError(ValueError):
@@ -68,15 +67,20 @@ EDGE_CONTROLS: dict[str, tuple[EdgeControl, ...]] = {
         EdgeControl("xdog", "p", "Sharpening p", 5.0, 100.0, 1.0),
     ),
 }
-"""The main thresholds of each method, in `METHODS` order (the app lays out one slider per entry)."""
+"""The main thresholds of the methods that have sliders; any other method in `METHODS` runs with its defaults."""
+
+
+def edge_controls() -> list[EdgeControl]:
+    """Every slider of the panel, in `METHODS` order (the app lays out one slider per entry)."""
+    return [c for m in METHODS for c in EDGE_CONTROLS.get(m, ())]
 
 
 def edge_params(method: str, values: Sequence[float]) -> dict[str, float]:
-    """`extract_edges` keyword arguments for `method` from the values of all sliders (`EDGE_CONTROLS` order)."""
-    controls = [(m, c) for m in METHODS for c in EDGE_CONTROLS[m]]
+    """`extract_edges` keyword arguments for `method` from the values of all sliders (`edge_controls` order)."""
+    controls = edge_controls()
     if len(values) != len(controls):
         raise ValueError(f"expected {len(controls)} slider values, got {len(values)}")
-    return {c.name: float(v) for (m, c), v in zip(controls, values) if m == method}
+    return {c.name: float(v) for c, v in zip(controls, values) if c.method == method}
 
 
 def load_upload(path: str | os.PathLike) -> np.ndarray:
@@ -101,43 +105,44 @@ def photo_to_drawing(photo: np.ndarray, method: str = DEFAULT_METHOD, **params: 
     return extract_edges(photo, method, **params)
 
 
-def drawing_to_editor(drawing: ImageLike, size: int = CANVAS_SIZE) -> EditorValue:
-    """A line drawing as a sketchpad value: white paper, the lines on a layer so the eraser can remove them."""
-    lines = prepare_drawing(drawing, size)
-    layer = np.zeros((size, size, 4), np.uint8)
-    layer[:, :, 3] = 255 - lines
-    return {
-        "background": np.full((size, size, 3), 255, np.uint8),
-        "layers": [layer],
-        "composite": np.repeat(lines[:, :, None], 3, axis=2),
-    }
+def photo_lines(photo: np.ndarray, method: str, values: Sequence[float]) -> str:
+    """The line drawing of a framed photo with the panel's slider values, ready for the canvas."""
+    return to_data_url(photo_to_drawing(photo, method, **edge_params(method, values)))
 
 
-def photo_editor(photo: np.ndarray, method: str, values: Sequence[float]) -> EditorValue:
-    """The sketchpad value for a framed photo's line drawing, with the panel's slider values."""
-    return drawing_to_editor(photo_to_drawing(photo, method, **edge_params(method, values)))
+def drawing_url(path: str | os.PathLike) -> str:
+    """A drawing file (an example) as a data URL for the canvas."""
+    return to_data_url(load_image(path))
 
 
-def load_drawing(path: str | os.PathLike) -> EditorValue:
-    """A drawing file (an example) as a sketchpad value."""
-    return drawing_to_editor(load_image(path))
+def to_data_url(image: np.ndarray) -> str:
+    """A gray or RGB uint8 image as a PNG data URL: lossless, with zlib's fast run-length setting (a few ms)."""
+    pixels = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
+    options = [cv2.IMWRITE_PNG_COMPRESSION, 1, cv2.IMWRITE_PNG_STRATEGY, cv2.IMWRITE_PNG_STRATEGY_RLE]
+    ok, png = cv2.imencode(".png", pixels, options)
+    if not ok:
+        raise ValueError(f"cannot encode a {image.shape} {image.dtype} image as PNG")
+    return PNG_PREFIX + base64.b64encode(png.tobytes()).decode("ascii")
 
 
-def blank_editor(size: int = CANVAS_SIZE) -> EditorValue:
-    """An empty sheet of white paper (also in dark mode) with one empty layer to draw on.
-
-    The layer matters: Gradio's editor swallows its first change event (meant for loading the
-    initial value), and loading a layer is what fires it; without one the first stroke would be lost.
-    """
-    paper = np.full((size, size, 3), 255, np.uint8)
-    return {"background": paper, "layers": [np.zeros((size, size, 4), np.uint8)], "composite": paper}
-
-
-def editor_image(value: EditorValue | None) -> np.ndarray | None:
-    """What the person sees on the sketchpad (its composite), or None for an empty one."""
-    if not value or value.get("composite") is None:
-        return None
-    return np.asarray(value["composite"])
+def from_data_url(url: str) -> np.ndarray:
+    """The drawing in an image data URL sent by the canvas, as RGB (transparency on white); else `UploadError`."""
+    header, comma, payload = url.partition(",") if isinstance(url, str) else ("", "", "")
+    if not (comma and header.startswith("data:image/") and header.endswith(";base64")):
+        raise UploadError("the drawing is not an image data URL")
+    if len(payload) * 3 // 4 > MAX_UPLOAD_BYTES:
+        raise UploadError(f"the drawing is over {MAX_UPLOAD_BYTES // 2**20} MB")
+    try:
+        data = base64.b64decode(payload, validate=True)
+    except binascii.Error as err:
+        raise UploadError("the drawing's data URL is not valid base64") from err
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if image.width * image.height > MAX_PIXELS:  # checked before decoding: no decompression bombs
+                raise UploadError(f"the drawing is too large ({image.width}×{image.height} pixels)")
+            return to_rgb(image)
+    except (OSError, ImageLoadError) as err:
+        raise UploadError("the drawing could not be decoded as an image") from err
 
 
 def placeholder(size: int = 256) -> np.ndarray:
@@ -162,15 +167,10 @@ def _model_input(generator: FaceGenerator, drawing: ImageLike | None) -> Drawing
     return None if prepared.blank else prepared
 
 
-def face(generator: FaceGenerator, drawing: ImageLike | None, seed: float) -> np.ndarray:
+def face(generator: FaceGenerator, drawing: ImageLike | None, seed: int) -> np.ndarray:
     """The generated face for any drawing, or the placeholder when the drawing is empty or blank."""
     prepared = _model_input(generator, drawing)
-    return placeholder(generator.size) if prepared is None else generator.generate([prepared], [int(seed)])[0]
-
-
-def sample_seeds(seed: float, count: int) -> list[int]:
-    """The `count` seeds after `seed` (wrapping at MAX_SEED): other dropout noise for the same drawing."""
-    return [(int(seed) + i) % (MAX_SEED + 1) for i in range(1, count + 1)]
+    return placeholder(generator.size) if prepared is None else generator.generate([prepared], [seed])[0]
 
 
 def samples(generator: FaceGenerator, drawing: ImageLike | None, seeds: Sequence[int]) -> list[tuple[np.ndarray, str]]:
@@ -179,8 +179,3 @@ def samples(generator: FaceGenerator, drawing: ImageLike | None, seeds: Sequence
     if prepared is None:
         return []
     return [(f, f"seed {s}") for f, s in zip(generator.generate([prepared] * len(seeds), seeds), seeds)]
-
-
-def random_seed() -> int:
-    """A fresh seed for the dice button."""
-    return random.randint(0, MAX_SEED)

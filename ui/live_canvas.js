@@ -1,0 +1,199 @@
+// The live canvas (js_on_load of a gr.HTML; `element`, `props`, `server` and `watch` come from Gradio).
+//
+// The person draws black on white paper; the drawing, shrunk to the model's 256 px, goes with the
+// current seed to the Python server function `face`, and the PNG it returns replaces the face image.
+// During a stroke the face is refreshed at most every REFRESH_MS, and once more on pointer-up; one
+// request is in flight at a time, the next one always carries the latest drawing, and an answer
+// for a drawing that was since undone, cleared, replaced or re-seeded is dropped.
+// Other components talk to it through `props.value` (a drawing to load, as a data URL; the page
+// sets it back to the current drawing after each change) and a `seed` event on #sketch.
+
+const REFRESH_MS = 100;
+
+const canvas = element.querySelector("#sketch canvas");
+const SIDE = canvas.width; // twice the model's input, so strokes look smooth
+const MODEL_SIDE = props.model_side;
+const sketch = element.querySelector("#sketch");
+const faceImage = element.querySelector("#face img");
+const download = element.querySelector("#face a");
+const ctx = canvas.getContext("2d");
+const small = document.createElement("canvas");
+small.width = small.height = MODEL_SIDE;
+const smallCtx = small.getContext("2d");
+smallCtx.imageSmoothingQuality = "high";
+
+let tool = { colour: "#000", width: Number(element.querySelector("[data-width][aria-pressed=true]").dataset.width) };
+let actions = []; // strokes and loaded pictures (null = blank paper, i.e. clear), replayed to redraw
+let undone = [];
+let stroke = null; // the stroke being drawn
+let seed = props.seed;
+let edit = 0; // bumps on every change that makes an answer in flight stale (not on a stroke's growth)
+let busy = false;
+let wanted = false;
+let lastSent = -Infinity;
+let timer = null;
+
+function paper() {
+  ctx.fillStyle = "#fff";
+  ctx.fillRect(0, 0, SIDE, SIDE);
+}
+
+function drawSegment(s, i) {
+  const [x0, y0] = s.points[Math.max(i - 1, 0)];
+  const [x1, y1] = s.points[i];
+  ctx.strokeStyle = s.colour;
+  ctx.lineWidth = s.width;
+  ctx.lineCap = ctx.lineJoin = "round";
+  ctx.beginPath();
+  ctx.moveTo(x0, y0);
+  ctx.lineTo(x1, y1);
+  ctx.stroke();
+}
+
+function redraw() {
+  let start = actions.findLastIndex((a) => a.picture !== undefined);
+  paper();
+  if (start >= 0 && actions[start].picture) ctx.drawImage(actions[start].picture, 0, 0, SIDE, SIDE);
+  for (const a of actions.slice(start + 1)) a.points.forEach((_, i) => drawSegment(a, i));
+}
+
+function drawing() {
+  smallCtx.drawImage(canvas, 0, 0, MODEL_SIDE, MODEL_SIDE);
+  return small.toDataURL("image/png");
+}
+
+// --- faces -----------------------------------------------------------------------------------
+
+function requestFace(now) {
+  wanted = true;
+  clearTimeout(timer);
+  const wait = now ? 0 : lastSent + REFRESH_MS - performance.now();
+  if (wait > 0) timer = setTimeout(send, wait);
+  else send();
+}
+
+async function send() {
+  if (busy || !wanted) return;
+  busy = true;
+  wanted = false;
+  lastSent = performance.now();
+  const sentEdit = edit;
+  let url;
+  try {
+    url = await server.face({ drawing: drawing(), seed });
+  } finally {
+    busy = false;
+  }
+  if (typeof url === "string" && sentEdit === edit) {
+    faceImage.src = url;
+    download.href = url;
+  }
+  if (wanted) requestFace(!stroke);
+}
+
+function changed() {
+  edit += 1;
+  redraw();
+  props.value = drawing(); // for Python events that take the drawing (samples)
+  requestFace(true);
+}
+
+// --- drawing ---------------------------------------------------------------------------------
+
+function point(e) {
+  const box = canvas.getBoundingClientRect();
+  return [((e.clientX - box.left) * SIDE) / box.width, ((e.clientY - box.top) * SIDE) / box.height];
+}
+
+canvas.addEventListener("pointerdown", (e) => {
+  if (e.button !== 0 || stroke) return;
+  e.preventDefault();
+  canvas.setPointerCapture(e.pointerId);
+  stroke = { ...tool, points: [point(e)] };
+  actions.push(stroke);
+  undone = [];
+  edit += 1;
+  drawSegment(stroke, 0);
+  requestFace(false);
+});
+
+canvas.addEventListener("pointermove", (e) => {
+  if (!stroke || !canvas.hasPointerCapture(e.pointerId)) return;
+  for (const c of e.getCoalescedEvents ? e.getCoalescedEvents() : [e]) {
+    stroke.points.push(point(c));
+    drawSegment(stroke, stroke.points.length - 1);
+  }
+  requestFace(false);
+});
+
+function endStroke() {
+  if (!stroke) return;
+  stroke = null;
+  props.value = drawing();
+  requestFace(true);
+}
+canvas.addEventListener("pointerup", endStroke);
+canvas.addEventListener("pointercancel", endStroke);
+canvas.addEventListener("lostpointercapture", endStroke);
+
+// --- tools -----------------------------------------------------------------------------------
+
+function choose(button) {
+  element.querySelectorAll("[data-width]").forEach((b) => b.setAttribute("aria-pressed", b === button));
+  tool = { colour: button.dataset.eraser ? "#fff" : "#000", width: Number(button.dataset.width) };
+}
+
+function undo() {
+  if (stroke || !actions.length) return;
+  undone.push(actions.pop());
+  changed();
+}
+
+function redo() {
+  if (stroke || !undone.length) return;
+  actions.push(undone.pop());
+  changed();
+}
+
+function clear() {
+  if (stroke || !actions.length || actions.at(-1).picture === null) return;
+  actions.push({ picture: null });
+  undone = [];
+  changed();
+}
+
+element.querySelectorAll("[data-width]").forEach((b) => b.addEventListener("click", () => choose(b)));
+element.querySelector("[data-action=undo]").addEventListener("click", undo);
+element.querySelector("[data-action=redo]").addEventListener("click", redo);
+element.querySelector("[data-action=clear]").addEventListener("click", clear);
+
+document.addEventListener("keydown", (e) => {
+  if (!(e.ctrlKey || e.metaKey) || e.altKey || e.target.closest("input, textarea, select, [contenteditable]")) return;
+  const key = e.key.toLowerCase();
+  if (key === "z" && !e.shiftKey) undo();
+  else if ((key === "z" && e.shiftKey) || key === "y") redo();
+  else return;
+  e.preventDefault();
+});
+
+// --- other components ------------------------------------------------------------------------
+
+sketch.addEventListener("seed", (e) => {
+  seed = e.detail;
+  edit += 1;
+  requestFace(true);
+});
+
+watch("value", () => {
+  const url = props.value;
+  if (!url) return;
+  const picture = new Image();
+  picture.onload = () => {
+    actions.push({ picture });
+    undone = [];
+    changed();
+  };
+  picture.src = url;
+});
+
+paper();
