@@ -17,7 +17,7 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
-from data_prep.head import Head, hair_region
+from data_prep.head import Head, person_region
 
 SOURCES = ("auto", "celeba", "center")
 
@@ -169,8 +169,8 @@ def reframe(
     ramp = np.minimum(np.arange(size, dtype=np.float32), np.arange(size, dtype=np.float32)[::-1]) / (FADE * size)
     fade = np.minimum.outer(np.clip(ramp, 0, 1), np.clip(ramp, 0, 1))
     fade[size // 2 :] = np.clip(ramp, 0, 1)[None, :]  # no fade towards the bottom edge: the body goes on
-    # The photo keeps a soft oval of hair around the face even where GrabCut cut it off (no bald cut-outs).
-    person = np.maximum(head.mask, hair_region(head.points, size)) * fade
+    # The photo keeps a soft bust (hair, neck, shoulders) even where GrabCut cut it off.
+    person = np.maximum(head.mask, person_region(head.points, size)) * fade
     alpha = cv2.warpAffine(person, matrix, (size, size), flags=cv2.INTER_LINEAR, borderValue=0.0)[:, :, None]
     head = Head(head.points, head.mask * fade).warped(matrix, size)
     moved = cv2.warpAffine(photo, matrix, (size, size), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE)

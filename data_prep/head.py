@@ -57,10 +57,18 @@ def hair_ellipse(points: np.ndarray, spread: float = 1.35) -> tuple[tuple[int, i
     return (round(float(points[JAW, 0].mean())), round(brow_y)), (round(half_width * spread), round(unit))
 
 
-def hair_region(points: np.ndarray, size: int) -> np.ndarray:
-    """Soft (0-1) ellipse of head and hair in a ``size`` square: keeps the hair where GrabCut lost it."""
+def person_region(points: np.ndarray, size: int) -> np.ndarray:
+    """Soft (0-1) bust where a person usually is in a ``size`` square: an oval of head and hair, neck and
+    shoulders down to the bottom edge. Keeps hair and body where GrabCut lost them (no floating heads)."""
     region = np.zeros((size, size), np.float32)
     cv2.ellipse(region, *hair_ellipse(points, spread=1.2), 0, 0, 360, 1.0, -1)
+    unit = max(face_height(points), 4.0)
+    centre_x, chin_y = float(points[JAW, 0].mean()), float(points[8, 1])
+    width = float(np.ptp(points[JAW, 0]))
+    neck, shoulders = chin_y + 0.5 * unit, chin_y + 1.2 * unit
+    outline = [(-0.3, chin_y - 0.3 * unit), (-0.3, neck), (-1.1, shoulders), (-1.1, 2 * size)]
+    bust = [(centre_x + dx * width, y) for dx, y in outline] + [(centre_x - dx * width, y) for dx, y in outline[::-1]]
+    cv2.fillPoly(region, [np.round(np.array(bust)).astype(np.int32)], 1.0)
     return cv2.GaussianBlur(region, (0, 0), 0.04 * size)
 
 
