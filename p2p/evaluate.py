@@ -1,17 +1,26 @@
-"""Evaluate a generator on a validation split and, optionally, on real human sketches.
+"""Evaluate a generator: realism, likeness and diversity on a validation split and on folders of drawings.
 
-    python -m p2p.evaluate --data DATA [--split val] [--checkpoint PATH_OR_ID] [--out DIR]
-                           [--limit N] [--seeds 0,1,2] [--sketches DIR]
+    python -m p2p.evaluate --data DATA [--split val] [--checkpoint PATH_OR_ID] [--out DIR] [--limit N] [--quick]
+                           [--seeds 0,1,2] [--sketches DIR] [--drawings NAME=DIR ...] [--sizes 64,128]
 
-For every A|B pair of DATA/SPLIT the drawing (A, as built) is turned into one
-face per seed. Written to DIR: `metrics.json` (L1 / PSNR / SSIM of the first
-seed's face against the true photo B, diversity across seeds, colourfulness,
-sharpness and face-detection rate of generated faces next to those of the true
-photos) and `contact_sheet.png` (drawing | face, first seed | face, second seed |
-photo, for 8 pairs spread over the split, small tiles). With `--sketches`, a
-folder of human drawings without photos, also `sketches_sheet.png` and the
-reference-free metrics under "sketches": the validation drawings were extracted
-from photos by the same code as the training ones, human sketches were not.
+For every A|B pair of DATA/SPLIT the drawing (A, as built) is turned into one face per seed, scored
+against the true photo B with the first seed: L1 / PSNR / SSIM, colourfulness, sharpness and Haar
+face rate (next to the photos' own), and the measures those cannot replace:
+
+- realism: accuracy of a classifier two-sample test (`p2p.realism`) of the faces against the real
+  photos of the same people, at each of `--sizes`; 0.5 = indistinguishable. The control test pits
+  the validation photos against photos of other people (the other split): it should score ~0.5.
+- likeness (`p2p.likeness`, dlib): landmark error, descriptor distance and the share recognised as the
+  same person as the photo, for the face and for the drawing itself.
+- diversity across seeds: mean per-pixel difference, spread of the face's mean colour, and realism
+  and likeness per seed, so more diversity is never bought with less realism or likeness.
+
+Per drawing style (from the build's manifest) the same figures again. Folders of drawings without photos
+(`--sketches`, `--drawings NAME=DIR`) get the reference-free metrics, the two-sample test against the
+validation photos and the likeness of each face to its drawing. Written to DIR: `metrics.json`,
+`contact_sheet.png` (drawing | faces of the first two seeds | photo) and one sheet per folder.
+The people of the two-sample halves, the classifier's seed and the dropout seeds are fixed, so two models
+evaluated on the same data are compared on the same people and the same noise.
 """
 
 from __future__ import annotations
@@ -19,10 +28,12 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import re
 import sys
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
@@ -30,18 +41,24 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
+from data_prep.build import JPEG_QUALITY, read_identities
 from data_prep.imageio import IMAGE_SUFFIXES, ImageLoadError, list_files, load_image
-from p2p import metrics
+from p2p import metrics, realism
 from p2p.data import list_pairs, read_pair
-from p2p.inference import FaceGenerator
+from p2p.inference import PRECISIONS, FaceGenerator
+from p2p.likeness import Likeness, face_mask, read_face
 from p2p.weights import CheckpointError, default_checkpoint
 
 T = TypeVar("T")
 
-SHEET_ROWS = 8  # validation pairs on the contact sheet
-SHEET_TILE = 128  # px; the sheets are committed with the model card, so they stay small
+SHEET_ROWS = 5  # validation pairs on the contact sheet
+SHEET_TILE = 96  # px; the sheets are committed with the model card, so they stay small
 SKETCH_TILE = 64
-SKETCH_COLUMNS = 6  # (sketch, face, face) cells per row of the sketches sheet
+SKETCH_COLUMNS = 4  # (drawing, face, face) cells per row of a folder's sheet
+SKETCH_CELLS = 12  # drawings on a folder's sheet, spread over the folder
+QUICK_LIMIT = 200
+PER_SAMPLE = 300  # images per sample in a two-sample test: a few hundred keeps it to seconds on a CPU
+SELECTION_SEED = 0  # which images a capped sample keeps
 
 
 def faces_in_batches(
@@ -69,6 +86,13 @@ def mean(values: Iterable[float]) -> float | None:
     values = list(values)
     value = float(np.mean(values)) if values else float("nan")
     return value if np.isfinite(value) else None
+
+
+def spread(items: Sequence[T], count: int) -> list[T]:
+    """At most `count` items evenly spread over `items` (all of them when count <= 0)."""
+    if count <= 0 or count >= len(items):
+        return list(items)
+    return [items[i] for i in np.linspace(0, len(items) - 1, count).round().astype(int)]
 
 
 def tile(image: np.ndarray, size: int) -> np.ndarray:
@@ -105,79 +129,297 @@ def write_png(path: Path, rgb: np.ndarray) -> None:
     cv2.imwrite(str(path), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_PNG_COMPRESSION, 9])
 
 
-def evaluate_pairs(generator: FaceGenerator, files: Sequence[Path], seeds: Sequence[int], batch_size: int,
-                   out: Path) -> dict[str, object]:
-    """Metrics of the generated faces against the true photos, and the contact sheet."""
+@dataclass
+class Sample:
+    """One side of a two-sample test: images as stored (JPEG, at the largest test size), each one's group
+    (the person, or the file when the person is unknown) and tag (the drawing style, or "")."""
+
+    size: int
+    images: list[np.ndarray] = field(default_factory=list)
+    groups: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+
+    def add(self, image: np.ndarray, group: str, generated: bool, tag: str = "") -> None:
+        """Generated faces go through the JPEG compression the dataset's photos went through."""
+        stored = realism.jpeg_roundtrip(image, JPEG_QUALITY) if generated else image
+        self.images.append(cv2.resize(stored, (self.size, self.size), interpolation=cv2.INTER_AREA))
+        self.groups.append(group)
+        self.tags.append(tag)
+
+    def capped(self, count: int) -> Sample:
+        """At most `count` of the images, a fixed random choice."""
+        if len(self.images) <= count:
+            return self
+        keep = sorted(np.random.default_rng(SELECTION_SEED).permutation(len(self.images))[:count])
+        return Sample(self.size, *([items[i] for i in keep] for items in (self.images, self.groups, self.tags)))
+
+
+@dataclass(frozen=True)
+class Realism:
+    """How the two-sample tests are run: the same for every set, so their accuracies compare."""
+
+    sizes: tuple[int, ...]
+    per_sample: int
+
+    def test(self, generated: Sample, real: Sample, all_sizes: bool = True) -> dict[str, object]:
+        """Two-sample test accuracy at each size (or the first only), with the accuracy per tag when the
+        generated images have several, or why there is no test (too few images or groups)."""
+        generated, real = generated.capped(self.per_sample), real.capped(self.per_sample)
+        tags = generated.tags if len(set(generated.tags)) > 1 else None
+        try:
+            return {str(size): realism.two_sample_test(generated.images, generated.groups, real.images, real.groups,
+                                                       size, tags) for size in self.sizes[: None if all_sizes else 1]}
+        except ValueError as err:
+            return {"skipped": str(err)}
+
+
+@dataclass(frozen=True)
+class PairSource:
+    """Where a validation pair came from, per the build's manifest: the photo, its person, the drawing style."""
+
+    photo: str
+    person: str
+    style: str | None
+
+
+def pair_sources(data: Path, files: Sequence[Path]) -> list[PairSource]:
+    """The source of each pair file. Without a manifest each file is its own photo and person; without an
+    identities file (`data_prep.build --identities`) each photo is its own person."""
+    entries, identities = {}, {}
+    manifest_path = data / "manifest.json"
+    if manifest_path.is_file():
+        manifest = json.loads(manifest_path.read_text())
+        entries = {entry["output"]: entry for entry in manifest.get("pairs", [])}
+        csv = manifest.get("parameters", {}).get("identities")
+        if csv and Path(csv).is_file():
+            identities = read_identities(Path(csv))
+    sources = []
+    for path in files:
+        entry = entries.get(f"{path.parent.name}/{path.name}")
+        if entry is None:
+            sources.append(PairSource(path.name, path.name, None))
+        else:
+            photo = entry["file"]
+            sources.append(PairSource(photo, identities.get(Path(photo).name, photo), entry["method"]))
+    return sources
+
+
+def control_photos(data: Path, split: str, size: int, count: int) -> Sample | None:
+    """Photos of people outside `split` (from the dataset's other split) for the real-vs-real control."""
+    other = "val" if split == "train" else "train"
+    try:
+        files = list_pairs(data, other)
+    except FileNotFoundError:
+        return None
+    unique = {source.photo: (path, source) for path, source in zip(files, pair_sources(data, files))}
+    picks = sorted(unique)
+    picks = [picks[i] for i in sorted(np.random.default_rng(SELECTION_SEED).permutation(len(picks))[:count])]
+    sample = Sample(size)
+    for photo in picks:
+        path, source = unique[photo]
+        sample.add(read_pair(path)[1], source.person, generated=False)
+    return sample
+
+
+def rgb(drawing: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(drawing, cv2.COLOR_GRAY2RGB)
+
+
+def evaluate_pairs(generator: FaceGenerator, data: Path, files: Sequence[Path], seeds: Sequence[int],
+                   batch_size: int, tests: Realism, out: Path) -> tuple[dict[str, object], Sample]:
+    """Every measure of the faces made from the split's drawings, the contact sheet, and the real photos
+    (as a two-sample test sample, for the folder sets)."""
+    sources = pair_sources(data, files)
     picks = set(np.linspace(0, len(files) - 1, min(SHEET_ROWS, len(files))).round().astype(int).tolist())
     generated, real = defaultdict(list), defaultdict(list)
+    per_style: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    thumb = max(tests.sizes)
+    photos, faces_by_seed = Sample(thumb), {seed: Sample(thumb) for seed in seeds}
+    photo_faces: dict[str, object] = {}  # source photo -> dlib's view of it, read once for all its drawings
+    likeness = {seed: Likeness() for seed in seeds} | {"drawing": Likeness()}
+    style_likeness: dict[tuple[str, str], Likeness] = defaultdict(Likeness)
     rows = []
     pairs = ((generator.prepare(drawing), photo) for drawing, photo in map(read_pair, files))
-    for index, (drawing, photo, faces) in enumerate(
-        tqdm(faces_in_batches(generator, pairs, seeds, batch_size), total=len(files), desc="validation", unit="pair")
-    ):
+    for index, (drawing, (photo, source), faces) in enumerate(tqdm(
+        faces_in_batches(generator, ((d, (p, s)) for (d, p), s in zip(pairs, sources)), seeds, batch_size),
+        total=len(files), desc="validation", unit="pair",
+    )):
         photo = tile(photo, generator.size)  # at the generator's resolution
+        style = source.style or "all"
         for name in ("l1", "psnr", "ssim"):
-            generated[name].append(getattr(metrics, name)(faces[0], photo))
+            value = getattr(metrics, name)(faces[0], photo)
+            generated[name].append(value)
+            per_style[style][name].append(value)
+        score_face(generated, faces[0])
+        if source.photo not in photo_faces:
+            photo_faces[source.photo] = read_face(photo)
+            photos.add(photo, source.person, generated=False)
+            score_face(real, photo)
+        reference = photo_faces[source.photo]
+        drawing_face = read_face(rgb(drawing.pixels))
+        likeness["drawing"].add(drawing_face, reference)
+        style_likeness[style, "drawing"].add(drawing_face, reference)
+        seen = [read_face(face) for face in faces]
+        for seed, face, face_seen in zip(seeds, faces, seen):
+            likeness[seed].add(face_seen, reference)
+            faces_by_seed[seed].add(face, source.person, generated=True, tag=style)
+        style_likeness[style, "face"].add(seen[0], reference)
         if len(seeds) > 1:
             generated["seed_diversity"].append(metrics.seed_diversity(faces))
-        score_face(generated, faces[0])
-        score_face(real, photo)
+            if seen[0] is not None:
+                generated["color_spread"].append(metrics.color_spread(faces, face_mask(seen[0].points, photo.shape)))
         if index in picks:
             rows.append([tile(image, SHEET_TILE) for image in (drawing.pixels, *faces[:2], photo)])
     labels = ["drawing", *(f"seed {s}" for s in seeds[:2]), "photo"]
     write_png(out / "contact_sheet.png", sheet(rows, SHEET_TILE, labels=labels))
-    return {
+
+    tqdm.write("two-sample tests: validation faces")
+    first = tests.test(faces_by_seed[seeds[0]], photos)
+    per_seed = {str(seed): {"realism": first if seed == seeds[0] else tests.test(faces_by_seed[seed], photos, False),
+                            "likeness": likeness[seed].summary()} for seed in seeds}
+    control = control_photos(data, files[0].parent.name, thumb, min(tests.per_sample, len(photos.images)))
+    styles = {
+        style: {
+            "pairs": len(scores["l1"]),
+            **{name: mean(scores[name]) for name in ("l1", "psnr", "ssim")},
+            "realism": {size: {"accuracy": test.get("by_tag", {}).get(style)}  # judged by the split's test
+                        for size, test in first.items() if size != "skipped"},
+            "likeness": {"face": style_likeness[style, "face"].summary(),
+                         "drawing": style_likeness[style, "drawing"].summary()},
+        }
+        for style, scores in sorted(per_style.items())
+    } if len(per_style) > 1 else {}  # one style: the same as the whole split
+    result = {
         "pairs": len(files),
-        **{name: mean(generated[name]) for name in ("l1", "psnr", "ssim", "seed_diversity")},
+        **{name: mean(generated[name]) for name in ("l1", "psnr", "ssim", "seed_diversity", "color_spread")},
         **{name: {"generated": mean(generated[name]), "photo": mean(real[name])} for name in real},
+        "realism": first,
+        "control": tests.test(control, photos) if control else {"skipped": "no other split for the control"},
+        "likeness": {"face": per_seed[str(seeds[0])]["likeness"], "drawing": likeness["drawing"].summary()},
+        "styles": styles,
+        "per_seed": per_seed,
     }
+    return result, photos
 
 
-def evaluate_sketches(generator: FaceGenerator, folder: Path, seeds: Sequence[int], batch_size: int,
-                      out: Path) -> dict[str, object]:
-    """Reference-free metrics of faces from human sketches, and the sketches sheet."""
-    files = [path for path in list_files(folder) if path.suffix.lower() in IMAGE_SUFFIXES]
+def drawing_files(folder: Path) -> list[Path]:
+    return [path for path in list_files(folder) if path.suffix.lower() in IMAGE_SUFFIXES]
 
-    def readable() -> Iterator[tuple[np.ndarray, Path]]:
-        for path in files:
+
+def evaluate_folder(generator: FaceGenerator, name: str, folder: Path, seeds: Sequence[int], batch_size: int,
+                    limit: int, tests: Realism, photos: Sample, out: Path) -> dict[str, object]:
+    """Faces from drawings without photos: reference-free metrics, the two-sample test against the validation
+    photos, likeness to the drawing, and the folder's sheet `NAME_sheet.png`."""
+    files = spread(drawing_files(folder), limit)
+    picks = set(spread(range(len(files)), SKETCH_CELLS))
+
+    def readable() -> Iterator[tuple[np.ndarray, tuple[int, Path]]]:
+        for index, path in enumerate(files):
             try:
-                yield generator.prepare(load_image(path)), path
+                yield generator.prepare(load_image(path)), (index, path)
             except ImageLoadError as err:
                 tqdm.write(f"skipped: {err}")
 
     scores: dict[str, list[float]] = defaultdict(list)
-    cells = []
-    for drawing, _, faces in tqdm(faces_in_batches(generator, readable(), seeds, batch_size), total=len(files),
-                                  desc="sketches", unit="sketch"):
-        score_face(scores, faces[0])
+    faces, likeness, cells = Sample(photos.size), Likeness(), []
+    for drawing, (index, path), samples in tqdm(faces_in_batches(generator, readable(), seeds, batch_size),
+                                                total=len(files), desc=name, unit="drawing"):
+        score_face(scores, samples[0])
+        faces.add(samples[0], path.relative_to(folder).as_posix() if folder.is_dir() else path.name, generated=True)
+        drawing_seen, face_seen = read_face(rgb(drawing.pixels)), read_face(samples[0])
+        likeness.add(face_seen, drawing_seen)
+        scores["dlib_drawing"].append(drawing_seen is not None)
+        scores["dlib_face"].append(face_seen is not None)
         if len(seeds) > 1:
-            scores["seed_diversity"].append(metrics.seed_diversity(faces))
-        cells.append([tile(image, SKETCH_TILE) for image in (drawing.pixels, *faces[:2])])
+            scores["seed_diversity"].append(metrics.seed_diversity(samples))
+            if face_seen is not None:
+                scores["color_spread"].append(metrics.color_spread(samples, face_mask(face_seen.points,
+                                                                                     samples[0].shape)))
+        if index in picks:
+            cells.append([tile(image, SKETCH_TILE) for image in (drawing.pixels, *samples[:2])])
     if not cells:
-        raise SystemExit(f"--sketches {folder}: no readable images")
-    write_png(out / "sketches_sheet.png", sheet(cells, SKETCH_TILE, columns=SKETCH_COLUMNS))
-    names = ("colorfulness", "sharpness", "face_detection_rate", "seed_diversity")
-    return {"count": len(cells), **{name: mean(scores[name]) for name in names}}
+        raise SystemExit(f"{name} {folder}: no readable images")
+    write_png(out / f"{name}_sheet.png", sheet(cells, SKETCH_TILE, columns=SKETCH_COLUMNS))
+    tqdm.write(f"two-sample tests: {name}")
+    names = ("colorfulness", "sharpness", "face_detection_rate", "seed_diversity", "color_spread")
+    return {
+        "folder": str(folder),
+        "count": len(scores["colorfulness"]),
+        **{key: mean(scores[key]) for key in names},
+        "dlib_detected": {"drawing": mean(scores["dlib_drawing"]), "face": mean(scores["dlib_face"])},
+        "likeness_to_drawing": likeness.summary(),
+        "realism": tests.test(faces, photos),
+    }
+
+
+def fmt(value: object, spec: str) -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def accuracies(test: dict) -> str:
+    """'64: 93% 128: 99%' for a two-sample test result."""
+    if "skipped" in test:
+        return "skipped"
+    return " ".join(f"{size}px {fmt(r['accuracy'], '.0%')}" for size, r in test.items())
+
+
+def likeness_line(s: dict) -> str:
+    return (f"dlib found {fmt(s['detected'], '.0%')}, landmark error {fmt(s['landmark_error'], '.3f')}, "
+            f"descriptor distance {fmt(s['descriptor_distance'], '.3f')}, same person {fmt(s['same_person'], '.0%')}")
 
 
 def summary(result: dict) -> str:
-    """A readable table of metrics.json."""
-    def fmt(value: object, spec: str) -> str:
-        return "-" if value is None else format(value, spec)
-
+    """A readable digest of metrics.json."""
     lines = [f"{'metric':<24}{'generated':>12}{'true photo':>12}", "-" * 48]
     for name, key, spec in [("L1 (0-255) ↓", "l1", ".2f"), ("PSNR (dB) ↑", "psnr", ".2f"), ("SSIM ↑", "ssim", ".3f"),
-                            ("seed diversity (0-255)", "seed_diversity", ".2f")]:
+                            ("seed diversity (0-255)", "seed_diversity", ".2f"),
+                            ("colour spread (0-255)", "color_spread", ".2f")]:
         lines.append(f"{name:<24}{fmt(result[key], spec):>12}")
     for name, key, spec in [("colourfulness", "colorfulness", ".1f"), ("sharpness", "sharpness", ".0f"),
                             ("face detected", "face_detection_rate", ".0%")]:
         lines.append(f"{name:<24}{fmt(result[key]['generated'], spec):>12}{fmt(result[key]['photo'], spec):>12}")
-    if "sketches" in result:
-        s = result["sketches"]
-        lines += ["", f"{s['count']} human sketches: colourfulness {fmt(s['colorfulness'], '.1f')}, "
+    lines += ["", "two-sample test accuracy (0.5 = indistinguishable from the photos):",
+              f"  faces, seed {result['seeds'][0]}: {accuracies(result['realism'])}",
+              f"  control, photos vs photos of other people: {accuracies(result['control'])}",
+              f"  face vs photo:    {likeness_line(result['likeness']['face'])}",
+              f"  drawing vs photo: {likeness_line(result['likeness']['drawing'])}"]
+    for style, s in result["styles"].items():
+        lines.append(f"  style {style} ({s['pairs']} pairs): L1 {fmt(s['l1'], '.2f')}, two-sample "
+                     f"{accuracies(s['realism'])}, same person {fmt(s['likeness']['face']['same_person'], '.0%')} "
+                     f"(drawing {fmt(s['likeness']['drawing']['same_person'], '.0%')})")
+    for seed, s in result["per_seed"].items():
+        lines.append(f"  seed {seed}: two-sample {accuracies(s['realism'])}, {likeness_line(s['likeness'])}")
+    for name, s in [("sketches", result.get("sketches")), *result.get("drawings", {}).items()]:
+        if s is None:
+            continue
+        label = "human sketches" if name == "sketches" else f"drawings '{name}'"
+        lines += ["", f"{s['count']} {label}: colourfulness {fmt(s['colorfulness'], '.1f')}, "
                   f"sharpness {fmt(s['sharpness'], '.0f')}, face detected {fmt(s['face_detection_rate'], '.0%')}, "
-                  f"seed diversity {fmt(s['seed_diversity'], '.2f')}"]
+                  f"seed diversity {fmt(s['seed_diversity'], '.2f')}, colour spread {fmt(s['color_spread'], '.2f')}",
+                  f"  two-sample vs validation photos: {accuracies(s['realism'])}",
+                  f"  dlib finds a face in {fmt(s['dlib_detected']['drawing'], '.0%')} of the drawings, "
+                  f"{fmt(s['dlib_detected']['face'], '.0%')} of the faces",
+                  f"  face vs drawing: {likeness_line(s['likeness_to_drawing'])}"]
     return "\n".join(lines)
+
+
+def parse_ints(parser: argparse.ArgumentParser, flag: str, text: str) -> list[int]:
+    try:
+        values = [int(s) for s in text.split(",") if s.strip()]
+    except ValueError:
+        parser.error(f"{flag} {text!r}: expected integers like 0,1,2")
+    if not values:
+        parser.error(f"{flag}: give at least one value")
+    return values
+
+
+def parse_folder(parser: argparse.ArgumentParser, text: str) -> tuple[str, Path]:
+    name, _, folder = text.partition("=")
+    if not re.fullmatch(r"[A-Za-z0-9_-]+", name) or not folder:
+        parser.error(f"--drawings {text!r}: expected NAME=DIR with a NAME of letters, digits, _ or -")
+    if not Path(folder).is_dir():
+        parser.error(f"--drawings {text!r}: {folder} is not a folder")
+    return name, Path(folder)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -186,47 +428,65 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--split", default="val")
     parser.add_argument("--checkpoint", default=None, help="model folder or Hub id (default: the shipped model)")
     parser.add_argument("--out", type=Path, default=Path("runs/evaluate"), help="folder for metrics.json and sheets")
-    parser.add_argument("--limit", type=int, default=0, help="evaluate only the first N pairs (0: all)")
+    parser.add_argument("--limit", type=int, default=0,
+                        help="at most N pairs, and N drawings per folder, spread over each (0: all)")
+    parser.add_argument("--quick", action="store_true",
+                        help=f"for ablations: --limit {QUICK_LIMIT} unless given, and --sizes 64 unless given")
     parser.add_argument("--seeds", default="0,1,2", help="comma-separated dropout seeds; the first is scored")
     parser.add_argument("--sketches", type=Path, default=None, help="a folder of human sketches without photos")
+    parser.add_argument("--drawings", action="append", default=[], metavar="NAME=DIR",
+                        help="another folder of drawings without photos (repeatable); its sheet is NAME_sheet.png")
+    parser.add_argument("--sizes", default=None, help="two-sample test resolutions in px (default 64,128)")
+    parser.add_argument("--per-sample", type=int, default=PER_SAMPLE,
+                        help=f"images per sample in a two-sample test (default {PER_SAMPLE})")
     parser.add_argument("--batch-size", type=int, default=16, help="images per forward pass")
     parser.add_argument("--device", default=None, help="cuda, cpu, ... (default: cuda when available)")
+    parser.add_argument("--precision", choices=PRECISIONS, default="fp32",
+                        help="generator precision (default fp32: the same faces on every machine)")
     args = parser.parse_args(argv)
+    seeds = parse_ints(parser, "--seeds", args.seeds)
+    sizes = tuple(parse_ints(parser, "--sizes", args.sizes or ("64" if args.quick else "64,128")))
+    limit = args.limit or (QUICK_LIMIT if args.quick else 0)
+    folders = [("sketches", args.sketches)] if args.sketches else []
+    folders += [parse_folder(parser, text) for text in args.drawings]
+    if len({name for name, _ in folders}) < len(folders):
+        parser.error("--sketches / --drawings: each set needs its own name")
     try:
-        seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
-    except ValueError:
-        parser.error(f"--seeds {args.seeds!r}: expected integers like 0,1,2")
-    if not seeds:
-        parser.error("--seeds: give at least one seed")
-    try:
-        files = list_pairs(args.data, args.split)
+        files = spread(list_pairs(args.data, args.split), limit)
     except FileNotFoundError as err:
         parser.error(str(err))
-    files = files[: args.limit] if args.limit > 0 else files
     try:
-        generator = FaceGenerator.from_pretrained(args.checkpoint, device=args.device)
+        generator = FaceGenerator.from_pretrained(args.checkpoint, device=args.device, precision=args.precision)
     except CheckpointError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
 
     args.out.mkdir(parents=True, exist_ok=True)
     started = time.time()
+    tests = Realism(sizes, args.per_sample)
+    pairs, photos = evaluate_pairs(generator, args.data, files, seeds, args.batch_size, tests, args.out)
     result = {
         "checkpoint": args.checkpoint or default_checkpoint(),
         "data": str(args.data),
         "split": args.split,
         "seeds": seeds,
         "image_size": generator.size,
-        **evaluate_pairs(generator, files, seeds, args.batch_size, args.out),
+        "precision": args.precision,
+        "two_sample_test": {"sizes": list(sizes), "per_sample": args.per_sample, "steps": realism.STEPS,
+                            "real": f"photos of the {args.split} people, as stored (JPEG {JPEG_QUALITY})"},
+        **pairs,
     }
-    if args.sketches:
-        result["sketches"] = {"folder": str(args.sketches),
-                              **evaluate_sketches(generator, args.sketches, seeds, args.batch_size, args.out)}
+    for name, folder in folders:
+        scores = evaluate_folder(generator, name, folder, seeds, args.batch_size, limit, tests, photos, args.out)
+        if name == "sketches" and args.sketches:
+            result["sketches"] = scores
+        else:
+            result.setdefault("drawings", {})[name] = scores
     result["seconds"] = round(time.time() - started, 1)
     (args.out / "metrics.json").write_text(json.dumps(result, indent=2) + "\n")
     print(summary(result))
-    print(f"→ {args.out / 'metrics.json'}, {args.out / 'contact_sheet.png'}"
-          + (f", {args.out / 'sketches_sheet.png'}" if args.sketches else ""))
+    sheets = ["contact_sheet.png", *(f"{name}_sheet.png" for name, _ in folders)]
+    print(f"→ {args.out / 'metrics.json'}, " + ", ".join(str(args.out / s) for s in sheets))
     return 0
 
 

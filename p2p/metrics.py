@@ -5,7 +5,9 @@ faces, so these only say how close a sample lands to the one photo the drawing
 was made from; the reference-free ones say whether the outputs look like photos
 at all: `colorfulness` (a generator that collapsed to grey scores ~0),
 `sharpness` (blurry averages score low), `face_detected` (does a stock face
-detector see a face) and `seed_diversity` (does the dropout noise change the face).
+detector see a face). Across seeds: `seed_diversity` (does the dropout noise
+change the face at all) and `color_spread` (does it change the face's colouring,
+e.g. skin or hair tone, rather than only the texture).
 """
 
 from __future__ import annotations
@@ -65,6 +67,18 @@ def seed_diversity(samples: Sequence[np.ndarray]) -> float:
     if len(samples) < 2:
         raise ValueError("seed diversity needs at least two samples")
     return float(np.mean([l1(a, b) for a, b in itertools.combinations(samples, 2)]))
+
+
+def color_spread(samples: Sequence[np.ndarray], mask: np.ndarray | None = None) -> float:
+    """Standard deviation over samples of the mean colour inside `mask` (all pixels if None), averaged over
+    R, G and B, in 0-255: 0 when every seed colours the face alike, however much its texture changes."""
+    if len(samples) < 2:
+        raise ValueError("colour spread needs at least two samples")
+    region = np.ones(samples[0].shape[:2], bool) if mask is None else mask.astype(bool)
+    if not region.any():
+        raise ValueError("the mask selects no pixel")
+    means = np.array([sample[region].reshape(-1, 3).astype(np.float64).mean(0) for sample in samples])
+    return float(means.std(0).mean())
 
 
 def colorfulness(image: np.ndarray) -> float:

@@ -103,3 +103,20 @@ def test_face_detected() -> None:
     if not examples:
         pytest.skip("no example drawings in examples/")
     assert any(metrics.face_detected(load_image(path)) for path in examples)
+
+
+def test_color_spread(image: np.ndarray) -> None:
+    flat = np.full((8, 8, 3), 100, np.uint8)
+    assert metrics.color_spread([image, image]) == 0.0
+    assert metrics.color_spread([flat, flat + 10, flat + 20]) == pytest.approx(np.std([100, 110, 120]))
+    redder = flat.copy()
+    redder[..., 0] = 130  # only R moves: a third of the channel mean
+    assert metrics.color_spread([flat, redder]) == pytest.approx(15 / 3)
+    mask = np.zeros((8, 8), bool)
+    mask[:4] = True
+    half = flat.copy()
+    half[4:] = 250  # outside the mask: not part of the face
+    assert metrics.color_spread([flat, half], mask) == 0.0
+    assert metrics.color_spread([flat, half]) > 0
+    with pytest.raises(ValueError):
+        metrics.color_spread([flat])

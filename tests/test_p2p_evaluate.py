@@ -1,0 +1,109 @@
+"""p2p.evaluate end to end on a tiny model and dataset: people and styles from the build's manifest,
+two-sample tests per set, per style and per seed, folder sets, and the same numbers on every run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import cv2
+import pytest
+from p2p_testutils import face_pair, make_dataset, tiny_generator
+
+from p2p import evaluate
+from p2p.data import list_pairs
+
+
+@pytest.fixture(scope="module")
+def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("checkpoint")
+    tiny_generator().save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A dataset whose manifest says: val = 4 photos of 4 people, each drawn in two styles; train = 6 photos
+    of 3 other people, one style."""
+    root = make_dataset(tmp_path_factory.mktemp("data"), train=6, val=8)
+    identities = root / "identities.csv"
+    rows = [f"val{k}.jpg,person{k}" for k in range(4)] + [f"train{k}.jpg,other{k // 2}" for k in range(6)]
+    identities.write_text("file,identity\n" + "\n".join(rows) + "\n")
+    pairs = [{"output": f"val/{i:04d}.jpg", "file": f"val{i // 2}.jpg", "method": ("canny", "xdog")[i % 2]}
+             for i in range(8)]
+    pairs += [{"output": f"train/{i:04d}.jpg", "file": f"train{i}.jpg", "method": "xdog"} for i in range(6)]
+    manifest = {"parameters": {"identities": str(identities)}, "pairs": pairs}
+    (root / "manifest.json").write_text(json.dumps(manifest))
+    return root
+
+
+@pytest.fixture(scope="module")
+def drawings(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("mouse")
+    for i in range(6):
+        cv2.imwrite(str(folder / f"d{i}.png"), face_pair(500 + i, size=120)[0])
+    return folder
+
+
+def test_pair_sources_from_the_manifest_and_without_it(data: Path, tmp_path: Path) -> None:
+    sources = evaluate.pair_sources(data, list_pairs(data, "val"))
+    assert [s.person for s in sources] == ["person0", "person0", "person1", "person1", "person2", "person2",
+                                           "person3", "person3"]
+    assert [s.style for s in sources[:2]] == ["canny", "xdog"] and sources[1].photo == "val0.jpg"
+    bare = make_dataset(tmp_path / "bare", train=0, val=2)
+    assert [(s.photo, s.person, s.style) for s in evaluate.pair_sources(bare, list_pairs(bare, "val"))] == [
+        ("0000.jpg", "0000.jpg", None), ("0001.jpg", "0001.jpg", None)]
+
+
+def test_every_set_is_scored_and_a_rerun_gives_the_same_numbers(checkpoint: Path, data: Path, drawings: Path,
+                                                                 tmp_path: Path) -> None:
+    argv = ["--data", str(data), "--checkpoint", str(checkpoint), "--seeds", "0,1", "--sizes", "32",
+            "--drawings", f"mouse={drawings}", "--sketches", str(drawings), "--batch-size", "8"]
+    assert evaluate.main([*argv, "--out", str(tmp_path / "a")]) == 0
+    result = json.loads((tmp_path / "a" / "metrics.json").read_text())
+
+    assert result["pairs"] == 8 and result["two_sample_test"]["sizes"] == [32]
+    main = result["realism"]["32"]
+    assert main["counts"] == {"generated": 8, "real": 4}  # each photo once, though drawn twice
+    assert 0 <= main["accuracy"] <= 1 and len(main["folds"]) == 2 and set(main["by_tag"]) == {"canny", "xdog"}
+    assert result["control"]["32"]["counts"] == {"generated": 4, "real": 4}  # photos of other people
+    assert set(result["styles"]) == {"canny", "xdog"}
+    for style in ("canny", "xdog"):
+        assert result["styles"][style]["pairs"] == 4
+        assert result["styles"][style]["realism"]["32"]["accuracy"] == main["by_tag"][style]
+    assert set(result["per_seed"]) == {"0", "1"} and result["per_seed"]["0"]["realism"] == result["realism"]
+    assert set(result["per_seed"]["1"]["realism"]) == {"32"}
+    for likeness in (result["likeness"]["face"], result["likeness"]["drawing"]):
+        assert likeness["compared"] + likeness["no_reference_face"] == 8  # dlib sees no face in a cartoon photo
+    assert result["seed_diversity"] > 0
+
+    for folder_set in (result["sketches"], result["drawings"]["mouse"]):
+        assert folder_set["count"] == 6 and folder_set["realism"]["32"]["counts"] == {"generated": 6, "real": 4}
+        assert set(folder_set["dlib_detected"]) == {"drawing", "face"}
+        assert set(folder_set["likeness_to_drawing"]) >= {"detected", "landmark_error", "same_person"}
+    for sheet in ("contact_sheet.png", "sketches_sheet.png", "mouse_sheet.png"):
+        assert cv2.imread(str(tmp_path / "a" / sheet)) is not None
+
+    assert evaluate.main([*argv, "--out", str(tmp_path / "b")]) == 0
+    again = json.loads((tmp_path / "b" / "metrics.json").read_text())
+    assert {**again, "seconds": 0} == {**result, "seconds": 0}
+
+
+def test_quick_and_bad_folder_arguments(checkpoint: Path, data: Path, drawings: Path, tmp_path: Path) -> None:
+    out = tmp_path / "quick"
+    assert evaluate.main(["--data", str(data), "--checkpoint", str(checkpoint), "--out", str(out), "--quick",
+                          "--seeds", "3", "--limit", "2"]) == 0
+    result = json.loads((out / "metrics.json").read_text())
+    assert result["pairs"] == 2 and result["two_sample_test"]["sizes"] == [64]
+    assert result["color_spread"] is None and "skipped" in result["realism"]  # 2 photos: too few for a test
+    for bad in (["--drawings", str(drawings)], ["--drawings", f"bad name={drawings}"],
+                ["--drawings", f"x={tmp_path / 'missing'}"],
+                ["--drawings", f"sketches={drawings}", "--sketches", str(drawings)]):
+        with pytest.raises(SystemExit):
+            evaluate.main(["--data", str(data), "--checkpoint", str(checkpoint), *bad])
+
+
+def test_spread() -> None:
+    assert evaluate.spread(list(range(10)), 0) == list(range(10))
+    assert evaluate.spread(list(range(10)), 3) == [0, 4, 9]
+    assert evaluate.spread(list(range(3)), 5) == [0, 1, 2]

@@ -1,0 +1,74 @@
+"""p2p.realism: the classifier two-sample test catches a texture a photo does not have, and only that."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from p2p_testutils import face_pair
+
+from p2p import realism
+
+SIZE = 64
+
+
+def photos(start: int, count: int = 48) -> tuple[list[np.ndarray], list[str]]:
+    """Synthetic 'photos' (coloured background, skin ellipse, eyes) and a group per three of them."""
+    return [face_pair(i, SIZE)[1] for i in range(start, start + count)], [f"p{i // 3}" for i in range(count)]
+
+
+def checkered(image: np.ndarray, amplitude: int = 12) -> np.ndarray:
+    """`image` with a 2×2-pixel checkerboard on top: the kind of artefact a transposed convolution leaves."""
+    y, x = np.indices(image.shape[:2])
+    pattern = np.where((y // 2 + x // 2) % 2, amplitude, -amplitude)[..., None]
+    return np.clip(image.astype(int) + pattern, 0, 255).astype(np.uint8)
+
+
+def test_halves_keep_groups_together_and_balance_them() -> None:
+    groups = [f"person{i % 10}" for i in range(60)]
+    half = realism.halves(groups)
+    assert set(half.tolist()) == {0, 1}
+    for group in set(groups):
+        assert len({half[i] for i, g in enumerate(groups) if g == group}) == 1  # a person is never split
+    assert sorted(np.bincount(half)) == [30, 30]  # 5 people each
+    assert np.array_equal(realism.halves(list(reversed(groups))), half[::-1])  # order does not matter
+
+
+def test_a_visible_artefact_is_caught_and_equal_samples_are_not() -> None:
+    real, real_groups = photos(0)
+    clean, clean_groups = photos(100)
+    caught = realism.two_sample_test([checkered(p) for p in clean], clean_groups, real, real_groups, SIZE, steps=80)
+    assert caught["accuracy"] > 0.9 and min(caught["folds"]) > 0.85
+    assert caught["counts"] == {"generated": 48, "real": 48}
+    same = realism.two_sample_test(clean, clean_groups, real, real_groups, SIZE, steps=80)
+    assert 0.3 < same["accuracy"] < 0.7  # chance: the two samples come from one distribution
+
+
+def test_the_test_is_deterministic_and_leaves_torch_as_it_was() -> None:
+    real, real_groups = photos(0, 24)
+    fake = [checkered(p, 6) for p in photos(50, 24)[0]]
+    threads = torch.get_num_threads()
+    state = torch.get_rng_state()
+    tags = ["a", "b"] * 12
+    first = realism.two_sample_test(fake, real_groups, real, real_groups, 32, tags, steps=30)
+    assert realism.two_sample_test(fake, real_groups, real, real_groups, 32, tags, steps=30) == first
+    assert set(first["by_tag"]) == {"a", "b"}
+    overall = (first["generated_caught"] + first["real_passed"]) / 2  # the tags are equally many
+    assert np.mean(list(first["by_tag"].values())) == pytest.approx(overall)
+    assert torch.get_num_threads() == threads and torch.equal(torch.get_rng_state(), state)
+    assert not torch.are_deterministic_algorithms_enabled()
+
+
+def test_too_few_images_or_people() -> None:
+    real, groups = photos(0, 6)
+    with pytest.raises(ValueError, match="at least 4"):
+        realism.two_sample_test(real[:3], groups[:3], real, groups, 32)
+    with pytest.raises(ValueError, match="two groups"):
+        realism.two_sample_test(real, ["one"] * 6, real, groups, 32)
+
+
+def test_jpeg_roundtrip_changes_pixels_a_little() -> None:
+    image = checkered(face_pair(1, SIZE)[1])
+    stored = realism.jpeg_roundtrip(image, 95)
+    assert stored.shape == image.shape and stored.dtype == np.uint8
+    assert 0 < np.abs(stored.astype(int) - image).mean() < 3
