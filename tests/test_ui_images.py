@@ -233,3 +233,15 @@ def test_examples_are_made_by_the_script_not_taken_from_photos(tmp_path):
     assert made == [p.name for p in example_paths()]
     for name in made:
         np.testing.assert_array_equal(load_image(tmp_path / name), load_image(EXAMPLES_DIR / name), err_msg=name)
+
+
+# --- the evaluation set of mouse drawings ------------------------------------------------------------
+
+
+def test_the_mouse_drawings_are_an_evaluation_set_of_line_drawings(app_generator):
+    paths = sorted((REPO_ROOT / "tests" / "data" / "mouse_drawings").glob("*.png"))
+    assert len(paths) >= 40, "made by examples/make_mouse_drawings.py"
+    for path in paths:
+        drawing = load_image(path)
+        assert drawing.shape == (256, 256, 3) and np.mean(drawing > 200) > 0.85, path.name
+        assert not is_blank(prepare_drawing(drawing)), path.name

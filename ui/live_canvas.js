@@ -2,7 +2,8 @@
 //
 // The person draws black on white paper; the drawing, shrunk to the model's 256 px, goes with the
 // current seed to the Python server function `face`, and the PNG it returns replaces the face image.
-// During a stroke the face is refreshed at most every REFRESH_MS, and once more on pointer-up; one
+// During a stroke the face is refreshed at most every REFRESH_MS (less often when the server is slow,
+// so that several people drawing at once leave it room for their pen-up faces), and once more on pointer-up; one
 // request is in flight at a time, the next one always carries the latest drawing, and an answer
 // for a drawing that was since undone, cleared, replaced or re-seeded is dropped.
 // Other components talk to it through `props.value` (a drawing to load, as a data URL; the page
@@ -31,6 +32,7 @@ let edit = 0; // bumps on every change that makes an answer in flight stale (not
 let busy = false;
 let wanted = false;
 let lastSent = -Infinity;
+let gap = REFRESH_MS; // between refreshes during a stroke: REFRESH_MS, or 1.5 round trips if longer
 let timer = null;
 
 function paper() {
@@ -67,7 +69,7 @@ function drawing() {
 function requestFace(now) {
   wanted = true;
   clearTimeout(timer);
-  const wait = now ? 0 : lastSent + REFRESH_MS - performance.now();
+  const wait = now ? 0 : lastSent + gap - performance.now();
   if (wait > 0) timer = setTimeout(send, wait);
   else send();
 }
@@ -83,6 +85,7 @@ async function send() {
     url = await server.face({ drawing: drawing(), seed });
   } finally {
     busy = false;
+    gap = Math.max(REFRESH_MS, 1.5 * (performance.now() - lastSent));
   }
   if (typeof url === "string" && sentEdit === edit) {
     faceImage.src = url;
