@@ -24,7 +24,6 @@ from typing import Any
 import gradio as gr
 import numpy as np
 
-from data_prep.edges import DEFAULT_METHOD, METHODS
 from p2p.inference import FaceGenerator
 from p2p.weights import MODEL_ENV_VAR, CheckpointError
 from ui import images, seeds
@@ -87,11 +86,12 @@ def build_demo(generator: FaceGenerator) -> gr.Blocks:
         photo = images.load_photo(path)
         return photo, photo
 
+    @_user_errors
     def redraw_lines(photo: np.ndarray | None, method: str, *values: float) -> str:
         return gr.skip() if photo is None else images.photo_lines(photo, method, values)
 
     def show_controls(method: str) -> list:
-        return [gr.update(visible=m == method) for m in METHODS]
+        return [gr.update(visible=m == method) for m in images.styles_with_controls()]
 
     with gr.Blocks(title="Sketch to face", analytics_enabled=False, delete_cache=(600, 3600)) as demo:
         gr.Markdown(INTRO)
@@ -126,11 +126,11 @@ def build_demo(generator: FaceGenerator) -> gr.Blocks:
                 photo_file = gr.File(label="Photo", file_types=["image"], type="filepath", height=160, elem_id="photo")
                 photo_view = gr.Image(label="Framed face", interactive=False, height=256, buttons=["fullscreen"])
                 with gr.Column():
-                    method = gr.Radio(list(METHODS), value=DEFAULT_METHOD, label="Line extraction")
+                    method = gr.Radio(images.style_choices(), value=images.PANEL_STYLE, label="Drawing style")
                     sliders, groups = [], []
-                    for m in METHODS:
-                        with gr.Group(visible=m == DEFAULT_METHOD) as group:
-                            for c in images.EDGE_CONTROLS.get(m, ()):
+                    for m in images.styles_with_controls():
+                        with gr.Group(visible=m == images.PANEL_STYLE) as group:
+                            for c in images.EDGE_CONTROLS[m]:
                                 sliders.append(
                                     gr.Slider(c.minimum, c.maximum, value=c.value, step=c.step, label=c.label)
                                 )

@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 import pytest
 
-from data_prep.edges import METHODS, canny_edges, xdog_edges
+from data_prep.edges import METHODS, STYLES, canny_edges, xdog_edges
 from data_prep.imageio import load_image
 from p2p.inference import is_blank, prepare_drawing
 from ui import images, seeds
@@ -26,7 +26,7 @@ EXAMPLES_DIR = REPO_ROOT / "examples"
 
 def test_edge_controls_are_real_parameters_with_their_default_in_range():
     functions = {"canny": canny_edges, "xdog": xdog_edges}
-    assert set(images.EDGE_CONTROLS) <= set(METHODS), "sliders only for methods data_prep has"
+    assert set(images.EDGE_CONTROLS) <= set(STYLES), "sliders only for styles data_prep has"
     for method, controls in images.EDGE_CONTROLS.items():
         parameters = inspect.signature(functions[method]).parameters
         for control in controls:
@@ -36,7 +36,18 @@ def test_edge_controls_are_real_parameters_with_their_default_in_range():
 
 
 def test_every_slider_is_listed_in_methods_order():
-    assert images.edge_controls() == [c for m in METHODS for c in images.EDGE_CONTROLS.get(m, ())]
+    assert images.edge_controls() == [c for m in STYLES for c in images.EDGE_CONTROLS.get(m, ())]
+
+
+def test_the_panel_offers_every_style_line_art_first():
+    choices = images.style_choices()
+    assert sorted(style for _, style in choices) == sorted(STYLES)
+    assert choices[0] == ("Line art (as drawn)", "lineart")
+
+
+def test_a_face_style_on_a_photo_without_a_face_is_a_message():
+    with pytest.raises(images.UploadError, match="No face found"):
+        images.photo_to_drawing(np.full((256, 256, 3), 128, np.uint8), "lineart")
 
 
 def test_edge_params_picks_the_chosen_methods_sliders():

@@ -22,7 +22,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from data_prep.edges import DEFAULT_METHOD, METHODS, edge_defaults, extract_edges
+from data_prep.edges import DEFAULT_METHOD, STYLES, NoFaceFound, edge_defaults, extract_edges
 from data_prep.framing import frame_face
 from data_prep.imageio import MAX_PIXELS, ImageLoadError, load_image, to_rgb
 from p2p.inference import Drawing, FaceGenerator, ImageLike
@@ -32,6 +32,10 @@ PHOTO_SIZE = 256
 MAX_UPLOAD_BYTES = 20 * 2**20
 """Bigger uploads are refused before decoding (the pixel limit is `data_prep.imageio.MAX_PIXELS`)."""
 PNG_PREFIX = "data:image/png;base64,"
+STYLE_LABELS = {"lineart": "Line art (as drawn)", "xdog": "XDoG", "canny": "Canny", "pencil": "Pencil"}
+"""Names in the photo panel; a style of `data_prep.edges.STYLES` not listed here shows under its own name."""
+PANEL_STYLE = "lineart"
+"""The panel's first choice: a few smooth strokes from the face's landmarks, the way a person draws."""
 
 
 class UploadError(ValueError):
@@ -67,12 +71,23 @@ EDGE_CONTROLS: dict[str, tuple[EdgeControl, ...]] = {
         EdgeControl("xdog", "p", "Sharpening p", 5.0, 100.0, 1.0),
     ),
 }
-"""The main thresholds of the methods that have sliders; any other method in `METHODS` runs with its defaults."""
+"""The main thresholds of the styles that have sliders; any other style in `STYLES` runs with its defaults."""
+
+
+def style_choices() -> list[tuple[str, str]]:
+    """(label, style) for every drawing style data_prep has, the panel's first choice first."""
+    ordered = sorted(STYLES, key=lambda style: style != PANEL_STYLE)
+    return [(STYLE_LABELS.get(style, style), style) for style in ordered]
+
+
+def styles_with_controls() -> list[str]:
+    """The styles that have sliders, in `STYLES` order."""
+    return [m for m in STYLES if m in EDGE_CONTROLS]
 
 
 def edge_controls() -> list[EdgeControl]:
-    """Every slider of the panel, in `METHODS` order (the app lays out one slider per entry)."""
-    return [c for m in METHODS for c in EDGE_CONTROLS.get(m, ())]
+    """Every slider of the panel, in `STYLES` order (the app lays out one slider per entry)."""
+    return [c for m in styles_with_controls() for c in EDGE_CONTROLS[m]]
 
 
 def edge_params(method: str, values: Sequence[float]) -> dict[str, float]:
@@ -101,8 +116,16 @@ def load_photo(path: str | os.PathLike) -> np.ndarray:
 
 
 def photo_to_drawing(photo: np.ndarray, method: str = DEFAULT_METHOD, **params: float) -> np.ndarray:
-    """The line drawing of a framed photo, through the same extractor the training data used."""
-    return extract_edges(photo, method, **params)
+    """The line drawing of a framed photo, through the same extractor the training data used.
+
+    Styles drawn from the face's landmarks raise `UploadError` when no face is found in the photo.
+    """
+    try:
+        return extract_edges(photo, method, **params)
+    except NoFaceFound as err:
+        raise UploadError(
+            f"No face found in this photo, which the {STYLE_LABELS.get(method, method)} style needs; try XDoG or Canny."
+        ) from err
 
 
 def photo_lines(photo: np.ndarray, method: str, values: Sequence[float]) -> str:

@@ -111,8 +111,8 @@ function point(e) {
 canvas.addEventListener("pointerdown", (e) => {
   if (e.button !== 0 || stroke) return;
   e.preventDefault();
-  canvas.setPointerCapture(e.pointerId);
-  stroke = { ...tool, points: [point(e)] };
+  canvas.setPointerCapture(e.pointerId); // the stroke goes on when the pen leaves the canvas
+  stroke = { ...tool, pointer: e.pointerId, points: [point(e)] };
   actions.push(stroke);
   undone = [];
   edit += 1;
@@ -121,7 +121,7 @@ canvas.addEventListener("pointerdown", (e) => {
 });
 
 canvas.addEventListener("pointermove", (e) => {
-  if (!stroke || !canvas.hasPointerCapture(e.pointerId)) return;
+  if (!stroke || e.pointerId !== stroke.pointer) return; // a second finger does not draw
   for (const c of e.getCoalescedEvents ? e.getCoalescedEvents() : [e]) {
     stroke.points.push(point(c));
     drawSegment(stroke, stroke.points.length - 1);
@@ -129,8 +129,8 @@ canvas.addEventListener("pointermove", (e) => {
   requestFace(false);
 });
 
-function endStroke() {
-  if (!stroke) return;
+function endStroke(e) {
+  if (!stroke || e.pointerId !== stroke.pointer) return;
   stroke = null;
   props.value = drawing();
   requestFace(true);
