@@ -38,8 +38,8 @@ CARD_BODY = """
 
 Draw a face as line art and watch a [pix2pix](https://arxiv.org/abs/1611.07004)
 (Isola et al., 2017) U-Net generator turn it into a photo-like face while you draw.
-Start from a blank canvas, one of the example drawings, or the line drawing
-extracted from your own photo (Canny or XDoG).
+Start from a blank canvas, one of the example drawings, or a drawing
+made from your own photo (simple line art, XDoG, Canny or pencil).
 
 ## API
 
