@@ -22,7 +22,16 @@ from pathlib import Path
 
 from huggingface_hub import HfApi, SpaceCard, SpaceCardData
 
-from p2p.weights import CONFIG_NAME, DEFAULT_CHECKPOINT, MODEL_ENV_VAR, WEIGHTS_NAME, default_checkpoint
+from p2p.weights import (
+    CONFIG_NAME,
+    DEFAULT_CHECKPOINT,
+    MODEL_ENV_VAR,
+    WEIGHTS_NAME,
+    CheckpointError,
+    check_checkpoint,
+    default_checkpoint,
+    is_hub_id,
+)
 
 REPO_ROOT = Path(__file__).resolve().parent
 APP_FILES = ("app.py", "LICENSE")
@@ -110,8 +119,12 @@ def build(out_dir: str | Path, model: str | None = None, repo_id: str = "OWNER/N
     `model` is a checkpoint folder or a Hub id; None means the app's default model.
     """
     model = model or default_checkpoint()
-    hub_id = not model.startswith((".", "/", "~")) and model.count("/") == 1 and not Path(model).parent.is_dir()
-    if not is_local_model(model) and not hub_id:
+    if is_local_model(model):
+        try:
+            check_checkpoint(Path(model).expanduser())
+        except CheckpointError as err:
+            raise FileNotFoundError(str(err)) from err
+    elif not is_hub_id(model):
         raise FileNotFoundError(
             f"{model}: no such checkpoint folder, and not a Hub id of the form 'owner/name'. "
             "Train a model first (see README), or pass --model."
@@ -134,10 +147,7 @@ def build(out_dir: str | Path, model: str | None = None, repo_id: str = "OWNER/N
         target = out / DEFAULT_CHECKPOINT.relative_to(REPO_ROOT)
         target.mkdir(parents=True)
         for name in (CONFIG_NAME, WEIGHTS_NAME):
-            source = Path(model).expanduser() / name
-            if not source.is_file():
-                raise FileNotFoundError(f"{model} is not a generator checkpoint: {name} is missing")
-            shutil.copy2(source, target / name)
+            shutil.copy2(Path(model).expanduser() / name, target / name)
 
     (out / "requirements.txt").write_text(space_requirements())
     space_card(repo_id).save(out / "README.md")

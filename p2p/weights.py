@@ -56,6 +56,14 @@ def is_hub_id(source: str) -> bool:
     return True
 
 
+def check_checkpoint(folder: Path) -> None:
+    """Refuse a folder that is not a `save_pretrained` generator: both files there, a generator's config."""
+    for name in (CONFIG_NAME, WEIGHTS_NAME):
+        if not (folder / name).is_file():
+            raise CheckpointError(f"{folder} is not a generator checkpoint: {name} is missing")
+    check_config(folder / CONFIG_NAME)
+
+
 def check_config(path: Path) -> None:
     """Refuse a config.json that is not a generator's: one line naming what is wrong."""
     try:
@@ -123,10 +131,7 @@ def load_generator(source: str | os.PathLike | None = None, device: str | torch.
             raise CheckpointError(
                 f"{source}: the Hub refused the download ({err}). Check the id and your token."
             ) from err
-    for name in (CONFIG_NAME, WEIGHTS_NAME):
-        if not (path / name).is_file():
-            raise CheckpointError(f"{path} is not a generator checkpoint: {name} is missing")
-    check_config(path / CONFIG_NAME)
+    check_checkpoint(path)
     try:
         # strict: the mixin's default (False) would silently keep random weights for missing ones.
         model = UNetGenerator.from_pretrained(str(path), map_location=str(device), strict=True)
