@@ -15,6 +15,7 @@ Prints a markdown table.
 from __future__ import annotations
 
 import argparse
+import copy
 import os
 import platform
 import sys
@@ -103,7 +104,7 @@ def main(argv: list[str] | None = None) -> None:
         for device in devices:
             reference = None
             for precision in ("fp32", "auto"):
-                generator = FaceGenerator(model, device=device, precision=precision)
+                generator = FaceGenerator(copy.deepcopy(model), device=device, precision=precision)
                 p50, p90 = percentiles(lambda i, g=generator: g.generate([drawing], [i])[0], runs, warmup, device)
                 faces = np.stack(generator.generate([drawing] * len(seeds), seeds)).astype(np.float64)
                 reference = faces if reference is None else reference

@@ -95,9 +95,9 @@ PRECISIONS = ("auto", "fp32", "bf16")
 
 
 def inference_dtype(precision: str, device: torch.device) -> torch.dtype | None:
-    """The autocast dtype for `precision` on `device` (None: plain fp32). "auto" takes bf16 where the
-    hardware runs it fast: it halves the CPU time per face and changes pixels by well under 1/255 on average
-    (benchmarks/bench_inference.py measures both)."""
+    """The dtype of the weights and activations for `precision` on `device` (None: plain fp32). "auto" takes
+    bf16 where the hardware runs it fast: about half the CPU time per face, and pixels change by well under
+    1/255 on average (benchmarks/bench_inference.py measures both)."""
     if precision not in PRECISIONS:
         raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
     if precision == "fp32":
@@ -121,8 +121,10 @@ class FaceGenerator:
     ) -> None:
         self.device = torch.device(device) if device else default_device()
         self.dtype = inference_dtype(precision, self.device)
-        # channels_last: oneDNN's fast convolution layout on CPUs (and tensor cores' on GPUs).
-        self.model = model.float().to(self.device, memory_format=torch.channels_last).eval()
+        # `model` is moved, not copied: its weights are stored in the inference dtype (autocast would cast
+        # them on every call), channels_last (oneDNN's fast convolution layout on CPUs, tensor cores' on GPUs).
+        dtype = self.dtype or torch.float32
+        self.model = model.to(self.device, dtype=dtype, memory_format=torch.channels_last).eval()
         self.size = 2**model.num_downs
 
     @classmethod
@@ -146,7 +148,6 @@ class FaceGenerator:
         if len(drawings) != len(seeds):
             raise ValueError(f"got {len(drawings)} drawings and {len(seeds)} seeds")
         batch = torch.stack([drawing_to_tensor(self.prepare(d).pixels) for d in drawings])
-        batch = batch.to(self.device, memory_format=torch.channels_last)
-        with torch.autocast(self.device.type, dtype=self.dtype, enabled=self.dtype is not None):
-            faces = self.model(batch, seeds=[int(s) for s in seeds])
+        batch = batch.to(self.device, dtype=self.dtype or torch.float32, memory_format=torch.channels_last)
+        faces = self.model(batch, seeds=[int(s) for s in seeds])
         return [tensor_to_image(f) for f in faces]
