@@ -5,7 +5,7 @@
 Times what the app does per request (prepare the drawing, one forward pass,
 back to uint8) with all CPU cores, for unet_256 generators of width ngf = 64 /
 32 / 16 (randomly initialised: only the architecture matters for speed; ngf=64
-is the paper's unet_256) and for the shipped checkpoint when it is there; on
+is the paper's unet_256; ngf=32 also with `--upsample resize`) and for the shipped checkpoint when it is there; on
 CUDA also on the GPU. Each in fp32 and in the precision `FaceGenerator` picks by
 default ("auto": bf16 autocast where the CPU has AVX512-BF16/AMX), with the mean
 absolute difference of the auto faces from the fp32 ones (0-255, over 8 seeds).
@@ -88,6 +88,7 @@ def main(argv: list[str] | None = None) -> None:
 
     models: list[tuple[str, UNetGenerator]] = [(f"unet_256, ngf={n}", UNetGenerator(num_downs=8, ngf=n))
                                                for n in (64, 32, 16)]
+    models.append(("unet_256, ngf=32, resize-conv decoder", UNetGenerator(num_downs=8, ngf=32, upsample="resize")))
     if (args.checkpoint / "model.safetensors").is_file():
         shipped = load_generator(args.checkpoint)
         models.append((f"shipped {args.checkpoint.name} (ngf={shipped.downs[0].out_channels})", shipped))
