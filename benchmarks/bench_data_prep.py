@@ -8,6 +8,8 @@ timed on one core on framed photos in memory, twice: as the app calls it
 lineart) and as the build does (the head found once per photo and shared by its
 pairs). The build runs the real ``python -m data_prep.build`` with its default
 styles on ``--count`` photos into a temporary folder, with all cores by default.
+The training-time augmentation (``data_prep.augment``) is timed per style too:
+it runs on every sample of every epoch, so it must stay at a few milliseconds.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from data_prep.augment import augment_drawing, style_of  # noqa: E402
 from data_prep.edges import STYLES, extract_edges  # noqa: E402
 from data_prep.framing import REFRAME_RANGES, detect_source, frame_face, reframe  # noqa: E402
 from data_prep.head import Head, find_head  # noqa: E402
@@ -59,6 +62,22 @@ def bench_styles(photos: list[Path], size: int) -> dict[str, tuple[float, float]
             milliseconds(lambda photo, head, style=style: extract_edges(photo, style), found),
             milliseconds(lambda photo, head, style=style: extract_edges(photo, style, head), found),
         )
+    return costs
+
+
+def bench_augment(photos: list[Path], size: int) -> dict[str, float]:
+    """Milliseconds per call of the training-time augmentation, on one core, for drawings of each style."""
+    source = detect_source(image_size(path) for path in photos)
+    framed = [frame_face(load_image(path), size, source) for path in photos]
+    found = [(photo, head) for photo in framed if (head := find_head(photo)) is not None]
+    rng = np.random.default_rng(0)
+    costs = {}
+    for style in STYLES:
+        drawings = [extract_edges(photo, style, head) for photo, head in found]
+        start = time.perf_counter()
+        for drawing in drawings:
+            augment_drawing(drawing, rng, style_of(f"photo_{style}.jpg"))
+        costs[style] = (time.perf_counter() - start) / len(drawings) * 1000
     return costs
 
 
@@ -99,6 +118,8 @@ def main() -> None:
     print("ms per photo, 1 core   app call (finds the head)   head given (build)")
     for style, (app, given) in bench_styles(photos, args.size).items():
         print(f"  {style:10s}          {app:8.1f}                  {given:8.1f}")
+    for style, ms in bench_augment(photos[:50], args.size).items():
+        print(f"augment_drawing, {style} drawing, 1 core: {ms:6.2f} ms (on the fly, every training sample)")
     rate = bench_build(photos, args.size, args.workers)
     print(f"build, default styles ({args.workers} workers): {rate:7.1f} photos/s")
     print(f"python {sys.version.split()[0]}, opencv {cv2.__version__}")

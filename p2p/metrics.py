@@ -18,6 +18,7 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
+from data_prep.edges import to_gray
 from data_prep.framing import detect_face
 
 SSIM_WINDOW, SSIM_SIGMA = 11, 1.5  # Wang et al. 2004: 11×11 Gaussian window, σ = 1.5
@@ -88,13 +89,9 @@ def colorfulness(image: np.ndarray) -> float:
     return float(np.hypot(rg.std(), yb.std()) + 0.3 * np.hypot(rg.mean(), yb.mean()))
 
 
-def _gray(image: np.ndarray) -> np.ndarray:
-    return image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
-
-
 def sharpness(image: np.ndarray) -> float:
     """Variance of the Laplacian of the grey image: low for blurry, washed-out outputs."""
-    return float(cv2.Laplacian(_gray(image), cv2.CV_64F).var())
+    return float(cv2.Laplacian(to_gray(image), cv2.CV_64F).var())
 
 
 def face_detected(image: np.ndarray) -> bool:
