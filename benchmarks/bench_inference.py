@@ -23,12 +23,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import cv2
 import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
 
+from examples.face_strokes import face_strokes, rasterize  # noqa: E402
 from p2p.inference import FaceGenerator  # noqa: E402
 from p2p.model import UNetGenerator  # noqa: E402
 from p2p.weights import DEFAULT_CHECKPOINT, load_generator  # noqa: E402
@@ -66,16 +66,6 @@ def percentiles(fn: Callable[[int], object], runs: int, warmup: int, device: tor
     return float(p50), float(p90)
 
 
-def sample_drawing() -> np.ndarray:
-    """A 256×256 face-like line drawing (black on white): the content does not change the timing."""
-    drawing = np.full((256, 256), 255, np.uint8)
-    cv2.ellipse(drawing, (128, 120), (60, 80), 0, 0, 360, 0, 2)
-    for x in (105, 151):
-        cv2.circle(drawing, (x, 105), 6, 0, 2)
-    cv2.ellipse(drawing, (128, 160), (20, 8), 0, 0, 180, 0, 2)
-    return drawing
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="few runs: a smoke test, not a measurement")
@@ -93,7 +83,7 @@ def main(argv: list[str] | None = None) -> None:
         shipped = load_generator(args.checkpoint)
         models.append((f"shipped {args.checkpoint.name} (ngf={shipped.downs[0].out_channels})", shipped))
     devices = [torch.device("cpu")] + ([torch.device("cuda")] if torch.cuda.is_available() else [])
-    drawing = sample_drawing()
+    drawing = rasterize(face_strokes())  # the content does not change the timing
 
     print(f"Inference latency, one 256×256 drawing (prepare + forward + to uint8), {runs} runs after "
           f"{warmup} warm-up\n{machine_info()}\n")
