@@ -20,7 +20,7 @@ from PIL import Image
 from data_prep.augment import LINE_LEVEL
 from data_prep.edges import to_gray
 from data_prep.imageio import to_rgb
-from p2p.model import UNetGenerator
+from p2p.model import UNetGenerator, with_phase_decoder
 from p2p.weights import load_generator
 
 ImageLike = Image.Image | np.ndarray
@@ -121,10 +121,10 @@ class FaceGenerator:
     ) -> None:
         self.device = torch.device(device) if device else default_device()
         self.dtype = inference_dtype(precision, self.device)
-        # `model` is moved, not copied: its weights are stored in the inference dtype (autocast would cast
-        # them on every call), channels_last (oneDNN's fast convolution layout on CPUs, tensor cores' on GPUs).
+        # `model` is changed in place: its weights are stored in the inference dtype (autocast would cast
+        # them on every call) and its decoder computed phase by phase (the same function, faster on CPUs).
         dtype = self.dtype or torch.float32
-        self.model = model.to(self.device, dtype=dtype, memory_format=torch.channels_last).eval()
+        self.model = with_phase_decoder(model).to(self.device, dtype=dtype).eval()
         self.size = 2**model.num_downs
 
     @classmethod
@@ -148,6 +148,6 @@ class FaceGenerator:
         if len(drawings) != len(seeds):
             raise ValueError(f"got {len(drawings)} drawings and {len(seeds)} seeds")
         batch = torch.stack([drawing_to_tensor(self.prepare(d).pixels) for d in drawings])
-        batch = batch.to(self.device, dtype=self.dtype or torch.float32, memory_format=torch.channels_last)
+        batch = batch.to(self.device, dtype=self.dtype or torch.float32)
         faces = self.model(batch, seeds=[int(s) for s in seeds])
         return [tensor_to_image(f) for f in faces]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import io
 from concurrent.futures import ThreadPoolExecutor
 
@@ -12,7 +13,7 @@ from p2p_testutils import face_pair, tiny_generator
 from PIL import Image
 
 from p2p.inference import FaceGenerator, is_blank, prepare_drawing
-from p2p.model import MultiscaleDiscriminator, PatchDiscriminator, UNetGenerator
+from p2p.model import MultiscaleDiscriminator, PatchDiscriminator, UNetGenerator, with_phase_decoder
 
 
 @pytest.fixture(scope="module")
@@ -212,3 +213,15 @@ def test_prepare_flags_blank_drawings(generator: FaceGenerator) -> None:
     prepared = generator.prepare(face_pair(1, size=64)[0])
     assert not prepared.blank and prepared.pixels.shape == (64, 64)
     assert generator.prepare(prepared) is prepared
+
+
+def test_the_phase_decoder_is_the_same_function_as_transposed_convolutions() -> None:
+    torch.manual_seed(0)
+    model = UNetGenerator(num_downs=6, ngf=8).eval()
+    for block in model.ups:  # random biases too, so a misplaced bias or phase would show
+        torch.nn.init.normal_(block[1].bias)
+    x = torch.rand(2, 1, 64, 64) * 2 - 1
+    phased = with_phase_decoder(copy.deepcopy(model))
+    assert not any(isinstance(m, torch.nn.ConvTranspose2d) for m in phased.modules())
+    with torch.no_grad():
+        torch.testing.assert_close(phased(x, seeds=[4, 5]), model(x, seeds=[4, 5]), atol=1e-5, rtol=0)
