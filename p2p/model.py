@@ -189,14 +189,14 @@ class PhaseConvTranspose2d(nn.Module):
                 for ty, ky in enumerate(rows):
                     for tx, kx in enumerate(cols):
                         phases[py, px, :, :, ty, tx] = weight[:, :, ky, kx].t()
-        self.conv = nn.Conv2d(c_in, 4 * self.c_out, 2, bias=transposed.bias is not None)
+        self.conv = nn.Conv2d(c_in, 4 * self.c_out, 2, padding=1, bias=transposed.bias is not None)
         self.conv.weight.data = phases.reshape(4 * self.c_out, c_in, 2, 2)
         if transposed.bias is not None:
             self.conv.bias.data = transposed.bias.detach().repeat(4)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         n, _, h, w = x.shape
-        z = self.conv(F.pad(x, (1, 1, 1, 1))).view(n, 2, 2, self.c_out, h + 1, w + 1)
+        z = self.conv(x).view(n, 2, 2, self.c_out, h + 1, w + 1)  # padding 1: input offsets -1..+1
         out = x.new_empty(n, self.c_out, h, 2, w, 2)
         for py in (0, 1):
             for px in (0, 1):
