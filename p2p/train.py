@@ -487,9 +487,8 @@ class Trainer:
         self.save()
         if self.is_main:
             self.save_samples()
-            how = "stopped early" if self.stop_requested else "finished" if state.step >= config.steps else (
-                f"spent the {config.cpu_minutes:g} CPU minutes"
-            )
+            how = "finished" if state.step >= config.steps else f"spent the {config.cpu_minutes:g} CPU minutes"
+            how = "stopped early" if self.stop_requested else how
             tqdm.write(
                 f"{how} at step {state.step}; checkpoint in {self.checkpoint_path}"
                 + ("; continue with --resume" if self.stop_requested else "")
