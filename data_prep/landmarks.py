@@ -76,23 +76,27 @@ def _shape(rgb: np.ndarray, upsample: int) -> object | None:
     return None if box is None else _models()[1](np.ascontiguousarray(rgb), box)
 
 
+def _points(shape: object) -> np.ndarray:
+    return np.array([(p.x, p.y) for p in shape.parts()], np.float32)
+
+
 def landmarks(rgb: np.ndarray, upsample: int = 1) -> np.ndarray | None:
     """The 68 landmarks (x, y) of the largest face in an RGB uint8 image, or None when no face is found.
 
     `upsample` > 0 lets the HOG detector find faces smaller than 80 px (slower).
     """
+    found = _shape(rgb, upsample)
+    return None if found is None else _points(found)
+
+
+def landmarks_and_descriptor(rgb: np.ndarray, upsample: int = 1) -> tuple[np.ndarray, np.ndarray] | None:
+    """The 68 landmarks and dlib's 128-d identity descriptor of the largest face, from one detection;
+    None when no face is found."""
     shape = _shape(rgb, upsample)
     if shape is None:
         return None
-    return np.array([(p.x, p.y) for p in shape.parts()], np.float32)
-
-
-def face_descriptor(rgb: np.ndarray, upsample: int = 1) -> np.ndarray | None:
-    """dlib's 128-d identity descriptor of the largest face, or None when no face is found."""
-    shape = _shape(rgb, upsample)
-    if shape is None:
-        return None
-    return np.array(_models()[2].compute_face_descriptor(np.ascontiguousarray(rgb), shape), np.float32)
+    descriptor = _models()[2].compute_face_descriptor(np.ascontiguousarray(rgb), shape)
+    return _points(shape), np.array(descriptor, np.float32)
 
 
 def inter_ocular(points: np.ndarray) -> float:

@@ -35,10 +35,8 @@ class Face:
 
 def read_face(rgb: np.ndarray) -> Face | None:
     """The largest face in an RGB uint8 image, or None when dlib finds none."""
-    points = landmarks.landmarks(rgb, UPSAMPLE)
-    if points is None:
-        return None
-    return Face(points, landmarks.face_descriptor(rgb, UPSAMPLE))
+    found = landmarks.landmarks_and_descriptor(rgb, UPSAMPLE)
+    return None if found is None else Face(*found)
 
 
 def landmark_error(face: Face, reference: Face) -> float:

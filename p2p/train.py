@@ -218,7 +218,7 @@ class Trainer:
         ).to(self.device)
         self.D = MultiscaleDiscriminator(4, config.ndf, config.d_layers, config.norm, config.d_scales).to(self.device)
         if config.init_from and not config.resume:
-            self.G.load_state_dict(self.pretrained_generator().state_dict())
+            self.start_from_generator(config.init_from)
         # The moving average is what gets exported: smoother weights, fewer GAN artefacts (Karras et al. 2018).
         self.G_ema = copy.deepcopy(self.G).requires_grad_(False) if config.ema else None
         if self.device.type == "cuda":
@@ -258,16 +258,14 @@ class Trainer:
         parts = {"G": self.G, "D": self.D, "opt_G": self.opt_G, "opt_D": self.opt_D, "scaler": self.scaler}
         return parts | ({"G_ema": self.G_ema} if self.G_ema is not None else {})
 
-    def pretrained_generator(self) -> UNetGenerator:
+    def start_from_generator(self, source: str) -> None:
+        """G's weights from a saved generator (strictly: same architecture as this run's flags)."""
         try:
-            model = load_generator(self.config.init_from)
+            self.G.load_state_dict(load_generator(source).state_dict())
         except CheckpointError as err:
             raise SystemExit(f"--init-from: {err}") from err
-        if model.state_dict().keys() != self.G.state_dict().keys() or any(
-            a.shape != b.shape for a, b in zip(model.state_dict().values(), self.G.state_dict().values())
-        ):
-            raise SystemExit(f"--init-from {self.config.init_from}: its architecture differs from this run's flags")
-        return model
+        except RuntimeError as err:  # missing, unexpected or differently shaped weights
+            raise SystemExit(f"--init-from {source}: its architecture differs from this run's flags") from err
 
     # ------------------------------------------------------------------ one step
 
