@@ -22,6 +22,7 @@ generated | photo).
 from __future__ import annotations
 
 import argparse
+import collections
 import copy
 import csv
 import dataclasses
@@ -180,6 +181,18 @@ def mode_seeking_loss(fake_a: torch.Tensor, fake_b: torch.Tensor, z_a: torch.Ten
     return 1.0 / (difference + 1e-5)
 
 
+SATURATED = 0.01  # a D loss this small: the discriminator is sure of every real and every fake pair
+
+
+def discriminator_won(logged: list[dict[str, float]]) -> bool:
+    """True when every logged step had both D losses below SATURATED. Then the adversarial gradient
+    tells the generator nothing useful and faces tend to turn into coloured noise (seen on a GPU run
+    at batch 16, vanilla loss, after ~50k images), so the loop warns while the last snapshots are good."""
+    return bool(logged) and all(
+        losses.get("D_real", 1.0) < SATURATED and losses.get("D_fake", 1.0) < SATURATED for losses in logged
+    )
+
+
 def lr_factor(step: int, config: TrainConfig) -> float:
     """Constant learning rate, then linear decay to zero over the last (1 - decay_from) of the steps."""
     start = int(config.steps * config.decay_from)
@@ -242,6 +255,8 @@ class Trainer:
         else:
             self.G_ddp, self.D_ddp = self.G, self.D
         self.stop_requested = False
+        self.recent_logs: collections.deque[dict[str, float]] = collections.deque(maxlen=5)
+        self.warned_discriminator_won = False
         self.pid = os.getpid()  # DataLoader workers inherit the signal handler; only this process acts on it
 
     @property
@@ -382,6 +397,19 @@ class Trainer:
                 | {k: f"{v:.4f}" for k, v in losses.items()}
             )
 
+    def watch_discriminator(self, losses: dict[str, float]) -> None:
+        """Warn once when the last logged steps say the discriminator has won (see `discriminator_won`)."""
+        self.recent_logs.append(losses)
+        full = len(self.recent_logs) == self.recent_logs.maxlen
+        if self.warned_discriminator_won or not full or not discriminator_won(list(self.recent_logs)):
+            return
+        self.warned_discriminator_won = True
+        tqdm.write(
+            f"warning: at step {self.state.step} the discriminator has won (D losses < {SATURATED} for "
+            f"{len(self.recent_logs)} logs): faces usually degrade into noise from here. Keep the last good "
+            "snapshot and retrain with --gan-mode lsgan, a smaller --batch-size or a lower --lr."
+        )
+
     def forget_losses_after(self, step: int) -> None:
         """Drop the log rows of steps after the checkpoint: a resumed run logs them again (after kill -9)."""
         path = self.out / "losses.csv"
@@ -464,6 +492,7 @@ class Trainer:
                 if self.is_main and state.step % config.log_every == 0:
                     bar.set_postfix({k: f"{v:.3f}" for k, v in losses.items()})
                     self.log_losses(losses, time.time() - started)
+                    self.watch_discriminator(losses)
                 if self.is_main and state.step % config.sample_every == 0:
                     self.save_samples()
                 if self.is_main and config.snapshot_every and state.step % config.snapshot_every == 0:

@@ -76,6 +76,23 @@ def test_mode_seeking_loss_is_small_when_noise_changes_the_face() -> None:
     assert train.mode_seeking_loss(a, a, z_a, z_b).item() > 1e4  # collapsed: same face for both draws
 
 
+def test_a_discriminator_sure_of_everything_is_reported_as_won(
+    data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    won = {"D_real": 0.0004, "D_fake": 0.002, "G_GAN": 11.0}
+    trainer = tiny_trainer(data, tmp_path)
+    for _ in range(4):
+        trainer.watch_discriminator(won)
+    assert "warning" not in capsys.readouterr().out  # four logs are not yet a verdict
+    for _ in range(3):
+        trainer.watch_discriminator(won)
+    assert capsys.readouterr().out.count("the discriminator has won") == 1  # once per run
+    assert train.discriminator_won([won] * 5)
+    assert not train.discriminator_won([won] * 4 + [won | {"D_fake": 0.3}])  # still a contest
+    assert not train.discriminator_won([{"G_L1": 0.4}] * 5)  # --gan-mode none has no discriminator
+    assert not train.discriminator_won([])
+
+
 def test_gan_losses_and_learning_rate_schedule() -> None:
     zero, big = torch.zeros(1, 1, 4, 4), torch.full((1, 1, 4, 4), 5.0)
     assert gan_loss(zero, True, "vanilla").item() == pytest.approx(math.log(2))
