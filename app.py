@@ -37,7 +37,7 @@ PRIVATE = {"api_visibility": "undocumented"}  # UI events: callable, but /genera
 INTRO = """# ✏️ Sketch to face
 Draw a face with the pen and watch a [pix2pix](https://arxiv.org/abs/1611.07004) generator paint it as you go.
 Lines work best: face outline, eyes, brows, nose, mouth and the outline of the hair.
-The **noise** slider picks the dropout noise, the model's only randomness: same drawing + same noise = same face."""
+The **noise** slider picks the model's only randomness ({noise}): same drawing + same noise = same face."""
 
 LICENCE = """The generator was trained on CelebA face photos, whose licence allows **non-commercial research use only**;
 the generated faces inherit that restriction. The example drawings were made by this project (`examples/`)."""
@@ -70,7 +70,7 @@ def build_demo(generator: FaceGenerator) -> gr.Blocks:
 
     @_user_errors
     def generate(drawing: str | None, seed: int) -> np.ndarray:
-        """The face for a drawing (dark lines on light paper, any size) and a dropout-noise seed."""
+        """The face for a drawing (dark lines on light paper, any size) and a noise seed."""
         return images.face(generator, images.load_upload(drawing) if drawing else None, seed)
 
     @_user_errors
@@ -94,12 +94,13 @@ def build_demo(generator: FaceGenerator) -> gr.Blocks:
         return [gr.update(visible=m == method) for m in images.styles_with_controls()]
 
     with gr.Blocks(title="Sketch to face", analytics_enabled=False, delete_cache=(600, 3600)) as demo:
-        gr.Markdown(INTRO)
+        noise = "a random latent vector and dropout masks" if generator.model.z_dim else "its dropout masks"
+        gr.Markdown(INTRO.format(noise=noise))
         canvas = live_canvas(
             face, images.to_data_url(images.placeholder(generator.size)), 0, generator.size, elem_id="live"
         )
         with gr.Row():
-            seed = seeds.seed_slider(0, label="Noise (dropout seed)", elem_id="seed", scale=3)
+            seed = seeds.seed_slider(0, label="Noise (seed)", elem_id="seed", scale=3)
             with gr.Column(min_width=160):
                 dice = gr.Button("🎲 Random noise", size="sm")
                 more = gr.Button("Show 4 more samples", size="sm")

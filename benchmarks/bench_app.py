@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Stroke → face latency through the real app server.")
     parser.add_argument("--n", type=int, default=50, help="drawings to send (default 50)")
     parser.add_argument("--checkpoint", help=f"model folder or Hub id (default: ${MODEL_ENV_VAR} or the shipped one)")
-    parser.add_argument("--seed", type=int, default=0, help="dropout seed, fixed as while drawing (default 0)")
+    parser.add_argument("--seed", type=int, default=0, help="noise seed, fixed as while drawing (default 0)")
     args = parser.parse_args(argv)
     model = args.checkpoint or default_checkpoint()
     drawings = growing_drawings(args.n)

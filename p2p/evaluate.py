@@ -19,7 +19,7 @@ Per drawing style (from the build's manifest) the same figures again. Folders of
 (`--sketches`, `--drawings NAME=DIR`) get the reference-free metrics, the two-sample test against the
 validation photos and the likeness of each face to its drawing. Written to DIR: `metrics.json`,
 `contact_sheet.png` (drawing | faces of the first two seeds | photo) and one sheet per folder.
-The people of the two-sample halves, the classifier's seed and the dropout seeds are fixed, so two models
+The people of the two-sample halves, the classifier's seed and the noise seeds are fixed, so two models
 evaluated on the same data are compared on the same people and the same noise.
 """
 
@@ -432,7 +432,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="at most N pairs, and N drawings per folder, spread over each (0: all)")
     parser.add_argument("--quick", action="store_true",
                         help=f"for ablations: --limit {QUICK_LIMIT} unless given, and --sizes 64 unless given")
-    parser.add_argument("--seeds", default="0,1,2", help="comma-separated dropout seeds; the first is scored")
+    parser.add_argument("--seeds", default="0,1,2", help="comma-separated noise seeds; the first is scored")
     parser.add_argument("--sketches", type=Path, default=None, help="a folder of human sketches without photos")
     parser.add_argument("--drawings", action="append", default=[], metavar="NAME=DIR",
                         help="another folder of drawings without photos (repeatable); its sheet is NAME_sheet.png")

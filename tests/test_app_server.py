@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import cv2
+import gradio as gr
 import httpx
 import numpy as np
 import pytest
@@ -17,6 +18,8 @@ from gradio_client.exceptions import AppError
 
 import app
 from data_prep.imageio import load_image
+from p2p.inference import FaceGenerator
+from p2p.model import UNetGenerator
 from p2p.weights import MODEL_ENV_VAR
 from ui import images, seeds
 
@@ -199,6 +202,13 @@ def test_several_users_at_once_each_get_their_own_face(app_server, downloads, ap
 def test_analytics_are_off(app_generator):
     assert os.environ["GRADIO_ANALYTICS_ENABLED"] == "False"
     assert app.build_demo(app_generator).analytics_enabled is False
+
+
+@pytest.mark.parametrize(("z_dim", "noise"), [(0, "its dropout masks"), (4, "a random latent vector")])
+def test_the_intro_names_the_models_own_noise(z_dim, noise):
+    generator = FaceGenerator(UNetGenerator(num_downs=6, ngf=8, z_dim=z_dim), device="cpu")
+    texts = [block.value for block in app.build_demo(generator).blocks.values() if isinstance(block, gr.Markdown)]
+    assert any(noise in text for text in texts)
 
 
 def test_missing_model_stops_the_app_at_startup_with_instructions(monkeypatch, tmp_path):

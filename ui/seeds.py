@@ -1,4 +1,4 @@
-"""The noise seed: the generator's only randomness (dropout), chosen with a slider, the dice or a sample.
+"""The noise seed: the generator's only randomness (latent vector, dropout masks), from a slider, the dice or a sample.
 
 Seeds are whole numbers from 0 to MAX_SEED. Whatever sends one (the slider,
 the live canvas, or an API client posting raw JSON) gets the same check, so a
@@ -31,7 +31,7 @@ def parse_seed(value: object) -> int:
 
 
 def sample_seeds(seed: int, count: int) -> list[int]:
-    """The `count` seeds after `seed` (wrapping at MAX_SEED): other dropout noise for the same drawing."""
+    """The `count` seeds after `seed` (wrapping at MAX_SEED): other noise for the same drawing."""
     return [(seed + i) % (MAX_SEED + 1) for i in range(1, count + 1)]
 
 
