@@ -12,7 +12,7 @@ import torch
 from p2p_testutils import face_pair, tiny_generator
 from PIL import Image
 
-from p2p.inference import FaceGenerator, is_blank, prepare_drawing
+from p2p.inference import FaceGenerator, is_blank, prepare_drawing, tensor_to_image
 from p2p.model import MultiscaleDiscriminator, PatchDiscriminator, UNetGenerator, with_phase_decoder
 
 
@@ -225,3 +225,13 @@ def test_the_phase_decoder_is_the_same_function_as_transposed_convolutions() -> 
     assert not any(isinstance(m, torch.nn.ConvTranspose2d) for m in phased.modules())
     with torch.no_grad():
         torch.testing.assert_close(phased(x, seeds=[4, 5]), model(x, seeds=[4, 5]), atol=1e-5, rtol=0)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+def test_tensor_to_image_maps_the_range_to_bytes_and_leaves_its_input_alone(dtype) -> None:
+    values = torch.tensor([-1.5, -1.0, 0.0, 0.5, 1.0, 2.0], dtype=dtype).view(1, 1, 6)
+    before = values.clone()
+    image = tensor_to_image(values)
+    assert image.dtype == np.uint8 and image.shape == (1, 6, 3)  # one channel becomes grey RGB
+    assert image[0, :, 0].tolist() == [0, 0, 128, 191, 255, 255]  # clipped, rounded half to even
+    assert torch.equal(values, before)
