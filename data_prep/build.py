@@ -18,10 +18,11 @@ from a seed derived from the file name, so a build is reproducible and a
 resumed build recreates exactly what an uninterrupted one would have. Photos
 where dlib finds no face are skipped (the face styles and the re-framing need
 it). Outputs are written atomically (`data_prep.files.atomic_path`) and carry a JPEG comment
-with the settings they were made with, so after an interruption every existing
-output is complete and is kept, while outputs made with other settings are
-redone. OUT belongs to the build: pairs it would not produce (another split,
-method or ``--limit``) are removed, so that OUT always matches its manifest.
+with the settings and the version of the drawing code they were made with, so
+after an interruption every existing output is complete and is kept, while
+outputs made with other settings or other code are redone. OUT belongs to the
+build: pairs it would not produce (another split, method or ``--limit``) are
+removed, so that OUT always matches its manifest.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime
+import functools
 import hashlib
 import json
 import os
@@ -123,11 +125,25 @@ def output_name(stem: str, method: str) -> str:
     return f"{stem}_{method}.jpg"
 
 
+@functools.cache
+def drawing_code_version() -> str:
+    """A hash of the code that makes a pair's pixels (every `data_prep` module but the training-time
+    augmentations): pairs left by other code are redone on resume, never mixed with new ones."""
+    digest = hashlib.sha256()
+    for module in sorted(Path(__file__).parent.glob("*.py")):
+        if module.name != "augment.py":
+            digest.update(module.name.encode() + module.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def settings_tag(job: Job, method: str) -> bytes:
     """What a pair was made from, stored in its JPEG comment to recognise it on resume."""
     params = json.dumps(sample_params(job, method), sort_keys=True)
     small = json.dumps(reframe_params(job, method), sort_keys=True)
-    return f"data_prep.build {method} framing={job.framing} size={job.size} params={params} reframe={small}".encode()
+    return (
+        f"data_prep.build {method} framing={job.framing} size={job.size} params={params} reframe={small} "
+        f"code={drawing_code_version()}"
+    ).encode()
 
 
 def is_complete(path: Path, tag: bytes) -> bool:
@@ -323,6 +339,7 @@ def make_manifest(
             "framing": jobs[0].framing if jobs else args.framing,
             "limit": args.limit,
             "jpeg_quality": JPEG_QUALITY,
+            "code_version": drawing_code_version(),
             "edge_defaults": {method: edge_defaults(method) for method in args.methods},
             "jitter_ranges": {method: JITTER_RANGES[method] for method in args.methods},
             "layout": "OUT/{train,val}/{stem}_{method}.jpg: A|B side by side, "

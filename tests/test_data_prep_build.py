@@ -264,6 +264,24 @@ def test_rebuild_with_other_settings_redoes_or_removes_pairs(tmp_path: Path, pho
     assert manifest["counts"]["pairs_written_this_run"] == len(names)
 
 
+def test_pairs_made_by_other_drawing_code_are_redone(
+    tmp_path: Path, photos: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    src, _ = photos
+    out = tmp_path / "dataset"
+    args = [str(src), str(out), "--size", "32", "--workers", "1", "--val-fraction", "0", "--methods", "canny"]
+    assert build.main(args) == 0
+    made = json.loads((out / "manifest.json").read_text())
+    assert made["parameters"]["code_version"] == build.drawing_code_version()
+    assert build.main(args) == 0
+    assert json.loads((out / "manifest.json").read_text())["counts"]["pairs_written_this_run"] == 0  # same code
+    monkeypatch.setattr(build, "drawing_code_version", lambda: "edited")  # e.g. after a fix to the line art
+    assert build.main(args) == 0
+    redone = json.loads((out / "manifest.json").read_text())["counts"]
+    assert redone["pairs_kept_from_before"] == 0
+    assert redone["pairs_written_this_run"] == made["counts"]["pairs_written_this_run"] > 0
+
+
 def test_identity_csv_beside_the_photo_folder_is_used_by_default(tmp_path: Path, photos: tuple[Path, Path]) -> None:
     """``faces/celeba`` + ``faces/celeba_manifest.csv``: a plain build still holds out whole people."""
     src, identities = photos
