@@ -187,7 +187,7 @@ SATURATED = 0.01  # a D loss this small: the discriminator is sure of every real
 def discriminator_won(logged: list[dict[str, float]]) -> bool:
     """True when every logged step had both D losses below SATURATED. Then the adversarial gradient
     tells the generator nothing useful and faces tend to turn into coloured noise (seen on a GPU run
-    at batch 16, vanilla loss, after ~50k images), so the loop warns while the last snapshots are good."""
+    at batch 16, vanilla loss, after ~60k pairs), so the loop warns while the last snapshots are good."""
     return bool(logged) and all(
         losses.get("D_real", 1.0) < SATURATED and losses.get("D_fake", 1.0) < SATURATED for losses in logged
     )
