@@ -32,6 +32,7 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Collection
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -184,7 +185,7 @@ def mode_seeking_loss(fake_a: torch.Tensor, fake_b: torch.Tensor, z_a: torch.Ten
 SATURATED = 0.01  # a D loss this small: the discriminator is sure of every real and every fake pair
 
 
-def discriminator_won(logged: list[dict[str, float]]) -> bool:
+def discriminator_won(logged: Collection[dict[str, float]]) -> bool:
     """True when every logged step had both D losses below SATURATED. Then the adversarial gradient
     tells the generator nothing useful and faces tend to turn into coloured noise (seen on a GPU run
     at batch 16, vanilla loss, after ~60k pairs), so the loop warns while the last snapshots are good."""
@@ -401,7 +402,7 @@ class Trainer:
         """Warn once when the last logged steps say the discriminator has won (see `discriminator_won`)."""
         self.recent_logs.append(losses)
         full = len(self.recent_logs) == self.recent_logs.maxlen
-        if self.warned_discriminator_won or not full or not discriminator_won(list(self.recent_logs)):
+        if self.warned_discriminator_won or not full or not discriminator_won(self.recent_logs):
             return
         self.warned_discriminator_won = True
         tqdm.write(
