@@ -275,11 +275,21 @@ class Trainer:
         return parts | ({"G_ema": self.G_ema} if self.G_ema is not None else {})
 
     def start_from_generator(self, source: str) -> None:
-        """G's weights from a saved generator (strictly: same architecture as this run's flags)."""
+        """G's weights from a saved generator with this run's architecture, or the same one without this
+        run's latent input (such as the shipped dropout-only model): then the first layer's drawing
+        channels are copied and the latent channels keep their fresh initialisation, so a run of the
+        mode-seeking recipe can warm-start from it."""
         try:
-            self.G.load_state_dict(load_generator(source).state_dict())
+            weights = load_generator(source).state_dict()
         except CheckpointError as err:
             raise SystemExit(f"--init-from: {err}") from err
+        first, own = "downs.0.weight", self.G.downs[0].weight
+        given = weights.get(first)
+        same_but_inputs = given is not None and (given.shape[0], *given.shape[2:]) == (own.shape[0], *own.shape[2:])
+        if same_but_inputs and given.shape[1] < own.shape[1]:
+            weights[first] = torch.cat([given, own.detach()[:, given.shape[1] :].to(given)], dim=1)
+        try:
+            self.G.load_state_dict(weights)
         except RuntimeError as err:  # missing, unexpected or differently shaped weights
             raise SystemExit(f"--init-from {source}: its architecture differs from this run's flags") from err
 

@@ -169,6 +169,22 @@ def test_init_from_starts_from_saved_generator_weights(data: Path, tmp_path: Pat
         tiny_trainer(data, tmp_path / "third", init_from=str(tmp_path / "first" / "generator"), ngf=16)
 
 
+def test_init_from_a_generator_without_latent_warm_starts_a_latent_run(data: Path, tmp_path: Path) -> None:
+    # The shipped model has no latent input; the default recipe's run (--z-dim) must still start from it.
+    run_cli(data, tmp_path / "first", "--steps", "2")
+    saved = load_generator(tmp_path / "first" / "generator").state_dict()
+    trainer = tiny_trainer(data, tmp_path / "second", init_from=str(tmp_path / "first" / "generator"), z_dim=4,
+                           dropout=0.0)
+    mine = trainer.G.state_dict()
+    first = mine.pop("downs.0.weight")
+    assert first.shape[1] == 1 + 4
+    assert torch.equal(first[:, :1], saved.pop("downs.0.weight"))
+    assert 0.01 < first[:, 1:].std() < 0.03  # the latent channels keep the fresh N(0, 0.02) initialisation
+    assert all(torch.equal(mine[name], weight) for name, weight in saved.items())
+    faces = trainer.G(torch.zeros(2, 1, 64, 64), seeds=[0, 1])
+    assert (faces[0] - faces[1]).abs().mean() > 0  # without dropout, only the latent differs
+
+
 def test_resume_refuses_a_truncated_or_foreign_checkpoint(data: Path, tmp_path: Path) -> None:
     run_cli(data, tmp_path, "--steps", "1")
     checkpoint = tmp_path / "checkpoint.pt"
