@@ -1,0 +1,75 @@
+"""p2p.compare: a sheet of drawings × models from real files, one seed for every column."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from p2p_testutils import face_pair, tiny_generator
+
+from p2p import compare
+from p2p.compare import TILE, column_label
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    folders = []
+    for seed in (0, 1):
+        folder = tmp_path_factory.mktemp("snapshots") / f"step_{5000 * (seed + 1):07d}"
+        tiny_generator(seed=seed).save_pretrained(folder)
+        folders.append(folder)
+    return folders
+
+
+@pytest.fixture(scope="module")
+def drawings(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("drawings")
+    for i in range(5):
+        cv2.imwrite(str(folder / f"d{i}.png"), face_pair(700 + i, size=90)[0])
+    (folder / "broken.png").write_bytes(b"not a png")
+    return folder
+
+
+def cells(sheet: np.ndarray, rows: int, columns: int) -> list[list[np.ndarray]]:
+    """The TILE×TILE cells of a sheet written by `compare` (header on top, white gaps between cells)."""
+    header = TILE // 6
+    gap_x = (sheet.shape[1] - columns * TILE) // (columns - 1)
+    gap_y = (sheet.shape[0] - header - rows * TILE) // (rows - 1)
+    return [[sheet[header + r * (TILE + gap_y):][:TILE, c * (TILE + gap_x):][:, :TILE] for c in range(columns)]
+            for r in range(rows)]
+
+
+def test_one_row_per_drawing_one_column_per_model(models: list[Path], drawings: Path, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "sheet.png"
+    same = tmp_path / "same.png"
+    assert compare.main([str(drawings), str(models[0]), str(models[1]), "--out", str(out), "--count", "6"]) == 0
+    assert "skipped: " in capsys.readouterr().err  # the broken file, named, and the rest go on
+    assert compare.main([str(drawings), str(models[0]), str(models[0]), "--out", str(same), "--count", "6"]) == 0
+    sheet, twice = (cv2.imread(str(p))[:, :, ::-1] for p in (out, same))
+    assert sheet.shape == twice.shape
+    grid, grid_twice = cells(sheet, 5, 3), cells(twice, 5, 3)
+    for row, row_twice in zip(grid, grid_twice, strict=True):
+        assert row[0].mean() > 200  # the drawing: dark lines on white paper
+        assert np.array_equal(row_twice[1], row_twice[2])  # one seed for every column: same model, same face
+        assert np.abs(row[1].astype(int) - row[2]).mean() > 1  # another model, another face
+
+
+def test_jpeg_sheet_and_clear_errors(models: list[Path], drawings: Path, tmp_path: Path,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "sheet.jpg"
+    assert compare.main([str(drawings / "d0.png"), str(models[0]), "--out", str(out)]) == 0
+    assert cv2.imread(str(out)).shape[:2] == (TILE // 6 + TILE, 2 * TILE + 2)  # header, drawing | face
+    assert compare.main([str(drawings / "d0.png"), str(tmp_path / "nothing"), "--out", str(out)]) == 2
+    assert "no such checkpoint folder" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        compare.main([str(drawings), str(models[0]), "--out", str(tmp_path / "sheet.gif")])
+    assert "written as .png or .jpg" in capsys.readouterr().err
+
+
+def test_column_label() -> None:
+    assert column_label("runs/default/snapshots/step_0015000") == "step 15,000"
+    assert column_label("checkpoints/sketch2face-celeba/") == "sketch2face-celeba"
+    assert column_label("you/my-model") == "my-model"
