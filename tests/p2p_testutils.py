@@ -58,6 +58,14 @@ def make_dataset(root: Path, train: int = 8, val: int = 2, size: int = SIZE) -> 
     return root
 
 
+def write_drawings(folder: Path, count: int, first: int, size: int) -> Path:
+    """`count` synthetic drawings (d0.png, d1.png, ...) of `face_pair(first + i, size)` in `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(count):
+        cv2.imwrite(str(folder / f"d{i}.png"), face_pair(first + i, size)[0])
+    return folder
+
+
 def tiny_generator(num_downs: int = NUM_DOWNS, ngf: int = 8, seed: int = 0) -> UNetGenerator:
     """A randomly initialised small generator; the seed fixes its weights."""
     torch.manual_seed(seed)

@@ -7,7 +7,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from p2p_testutils import face_pair, tiny_generator
+from p2p_testutils import tiny_generator, write_drawings
 
 from p2p import compare
 from p2p.compare import TILE, column_label
@@ -25,9 +25,7 @@ def models(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
 
 @pytest.fixture(scope="module")
 def drawings(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("drawings")
-    for i in range(5):
-        cv2.imwrite(str(folder / f"d{i}.png"), face_pair(700 + i, size=90)[0])
+    folder = write_drawings(tmp_path_factory.mktemp("drawings"), 5, first=700, size=90)
     (folder / "broken.png").write_bytes(b"not a png")
     return folder
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import cv2
 import pytest
-from p2p_testutils import face_pair, make_dataset, tiny_generator
+from p2p_testutils import make_dataset, tiny_generator, write_drawings
 
 from p2p import evaluate
 from p2p.data import list_pairs
@@ -39,10 +39,7 @@ def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def drawings(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("mouse")
-    for i in range(6):
-        cv2.imwrite(str(folder / f"d{i}.png"), face_pair(500 + i, size=120)[0])
-    return folder
+    return write_drawings(tmp_path_factory.mktemp("mouse"), 6, first=500, size=120)
 
 
 def test_pair_sources_from_the_manifest_and_without_it(data: Path, tmp_path: Path) -> None:
