@@ -8,11 +8,13 @@ split and each skipped file with its reason.
 
 Each photo gives one pair per drawing style in ``--methods`` (``canny``,
 ``xdog``, ``pencil``, ``lineart``; ``style:fraction`` gives a style to only that
-fraction of the photos), and ``--small-faces`` re-frames that fraction of the
-pairs with the person smaller and off-centre on a light backdrop
-(`data_prep.framing.reframe`). The defaults (:data:`DEFAULT_METHODS`) give
-about two pairs per photo, 40 % simple line art (what people draw in the app),
-20 % pencil sketches, 25 % XDoG and 15 % Canny, and 30 % of them small faces.
+fraction of the photos), and ``--small-faces`` re-frames a fraction of the
+pairs (``FRACTION`` for every style, ``STYLE:FRACTION`` for one) with the person
+smaller and off-centre on a light backdrop (`data_prep.framing.reframe`). The
+defaults (:data:`DEFAULT_METHODS`, :data:`DEFAULT_SMALL_FACES`) give about two
+pairs per photo, 40 % simple line art (what people draw in the app), 20 %
+pencil sketches, 25 % XDoG and 15 % Canny; every line-art pair and 30 % of the
+others are re-framed.
 Which photo gets which style and framing, and every drawing parameter, come
 from a seed derived from the file name, so a build is reproducible and a
 resumed build recreates exactly what an uninterrupted one would have. Photos
@@ -65,7 +67,10 @@ JPEG_QUALITY = 95
 MIN_VAL_IDENTITIES = 10
 DEFAULT_METHODS = "lineart:0.8,pencil:0.4,xdog:0.5,canny:0.3"
 """Fractions of the photos that get each style: ~2 pairs per photo in the proportions 40/20/25/15 %."""
-DEFAULT_SMALL_FACES = 0.3
+DEFAULT_SMALL_FACES = "0.3,lineart:1"
+"""Re-framed share per style. Simple line art has no background lines, so the background of its photo
+cannot be read from the drawing and a model learns to paint the average of all backgrounds, a murky
+brown; on paper an empty background means a plain one, so every line-art pair gets the light backdrop."""
 
 
 @dataclass(frozen=True)
@@ -81,7 +86,7 @@ class Job:
     size: int
     framing: str
     seed: int
-    small_faces: float  # fraction of pairs re-framed
+    small_faces: dict[str, float]  # style -> fraction of its pairs re-framed
 
 
 @dataclass
@@ -108,7 +113,7 @@ def sample_params(job: Job, method: str) -> dict[str, float]:
 def reframe_params(job: Job, method: str) -> dict[str, float] | None:
     """`reframe`'s parameters for one pair, or None for the usual framing (``1 - small_faces`` of the pairs)."""
     rng = _rng(job.seed, job.name, method, "reframe")
-    if rng.random() >= job.small_faces:
+    if rng.random() >= job.small_faces.get(method, 0.0):
         return None
     return {name: round(float(rng.uniform(low, high)), 4) for name, (low, high) in REFRAME_RANGES.items()}
 
@@ -331,7 +336,7 @@ def make_manifest(
             "methods": list(args.methods),
             "method_fractions": args.methods,
             "small_faces": args.small_faces,
-            "reframe_ranges": REFRAME_RANGES if args.small_faces else None,
+            "reframe_ranges": REFRAME_RANGES if any(args.small_faces.values()) else None,
             "default_method": DEFAULT_METHOD,
             "val_fraction": args.val_fraction,
             "identities": str(args.identities.resolve()) if args.identities else None,
@@ -374,23 +379,41 @@ def write_json_atomic(data: dict, path: Path) -> None:
         temp.write_text(json.dumps(data, indent=1) + "\n")
 
 
-def parse_methods(parser: argparse.ArgumentParser, text: str) -> dict[str, float]:
-    """``"xdog,lineart:0.5"`` -> ``{"xdog": 1.0, "lineart": 0.5}``, or a parser error."""
+def parse_fractions(parser: argparse.ArgumentParser, option: str, text: str, bare: bool) -> dict[str, float]:
+    """``"xdog,lineart:0.5"`` -> ``{"xdog": 1.0, "lineart": 0.5}``, or a parser error.
+
+    Without ``bare`` (``--methods``) the styles named are the ones used, each with a fraction in (0, 1].
+    With ``bare`` (``--small-faces``) every style gets a fraction in [0, 1]: an item without a style
+    (``"0.3"``) gives it to the styles not named, and those left out entirely get 0.
+    """
     fractions: dict[str, float] = {}
+    default: float | None = None
     for item in filter(None, (part.strip() for part in text.split(","))):
-        style, _, fraction = item.partition(":")
+        style, colon, fraction = (part.strip() for part in item.partition(":"))
+        if bare and not colon and style not in STYLES:
+            style, fraction = "", style
         try:
             value = float(fraction) if fraction else 1.0
         except ValueError:
             value = -1.0
-        if style.strip() not in STYLES or not 0 < value <= 1 or style.strip() in fractions:
+        known = style in STYLES or (bare and not style)
+        repeated = style in fractions or (not style and default is not None)
+        in_range = 0 <= value <= 1 if bare else 0 < value <= 1
+        if not known or repeated or not in_range:
+            pattern = "FRACTION or STYLE:FRACTION" if bare else "STYLE or STYLE:FRACTION"
+            span = "[0, 1]" if bare else "(0, 1]"
             parser.error(
-                f"--methods: {item!r} is not STYLE or STYLE:FRACTION with a style from "
-                f"{','.join(STYLES)} (each once) and a fraction in (0, 1]"
+                f"{option}: {item!r} is not {pattern} with a style from {','.join(STYLES)} "
+                f"(each once) and a fraction in {span}"
             )
-        fractions[style.strip()] = value
+        if style:
+            fractions[style] = value
+        else:
+            default = value
+    if bare:
+        return {style: fractions.get(style, default or 0.0) for style in STYLES}
     if not fractions:
-        parser.error(f"--methods needs at least one of {','.join(STYLES)}")
+        parser.error(f"{option} needs at least one of {','.join(STYLES)}")
     return fractions
 
 
@@ -411,10 +434,9 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     )
     parser.add_argument(
         "--small-faces",
-        type=float,
         default=DEFAULT_SMALL_FACES,
-        help="fraction of pairs re-framed with a smaller, off-centre person on a light backdrop "
-        f"(default {DEFAULT_SMALL_FACES})",
+        help="fraction of pairs re-framed with a smaller, off-centre person on a light backdrop: FRACTION "
+        f"for every style, STYLE:FRACTION for one, comma-separated (default {DEFAULT_SMALL_FACES})",
     )
     parser.add_argument(
         "--val-fraction",
@@ -435,9 +457,9 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes (default: all cores)")
     parser.add_argument("--limit", type=int, help="use only the first N files, for quick tries")
     args = parser.parse_args(argv)
-    args.methods = parse_methods(parser, args.methods)
-    if not 0 <= args.small_faces <= 1:
-        parser.error("--small-faces must be in [0, 1]")
+    args.methods = parse_fractions(parser, "--methods", args.methods, bare=False)
+    small_faces = parse_fractions(parser, "--small-faces", args.small_faces, bare=True)
+    args.small_faces = {style: small_faces[style] for style in args.methods}
     if args.size < 16:
         parser.error("--size must be at least 16")
     if not 0 <= args.val_fraction < 1:

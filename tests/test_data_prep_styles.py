@@ -7,6 +7,7 @@ dlib needs a real face, so these tests read CelebA photos from ../shared/data
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 from pathlib import Path
 
@@ -153,10 +154,21 @@ def test_edges_cli_head_styles_skip_photos_without_a_face(tmp_path: Path, capsys
 
 def test_methods_with_fractions_are_parsed_and_validated() -> None:
     parser = argparse.ArgumentParser()
-    assert build.parse_methods(parser, "xdog, lineart:0.5") == {"xdog": 1.0, "lineart": 0.5}
-    for bad in ("sobel", "xdog:0", "xdog:1.5", "xdog:half", "xdog,xdog", ""):
+    assert build.parse_fractions(parser, "--methods", "xdog, lineart:0.5", bare=False) == {"xdog": 1.0, "lineart": 0.5}
+    for bad in ("sobel", "xdog:0", "xdog:1.5", "xdog:half", "xdog,xdog", "", "0.5"):
         with pytest.raises(SystemExit):
-            build.parse_methods(parser, bad)
+            build.parse_fractions(parser, "--methods", bad, bare=False)
+
+
+def test_small_faces_take_one_fraction_for_all_styles_or_one_per_style() -> None:
+    parser = argparse.ArgumentParser()
+    parse = functools.partial(build.parse_fractions, parser, "--small-faces", bare=True)
+    assert parse("0.3") == dict.fromkeys(STYLES, 0.3)
+    assert parse(build.DEFAULT_SMALL_FACES) == {**dict.fromkeys(STYLES, 0.3), "lineart": 1.0}
+    assert parse("lineart:0.5,pencil:0") == {**dict.fromkeys(STYLES, 0.0), "lineart": 0.5}
+    for bad in ("1.5", "-0.1", "0.3,0.4", "lineart:1,lineart:0", "sobel:0.3", "half"):
+        with pytest.raises(SystemExit):
+            parse(bad)
     fractions = {"xdog": 1.0, "lineart": 0.5, "pencil": 0.01}
     chosen = [build.choose_styles(fractions, 0, f"{i}.jpg") for i in range(400)]
     assert all("xdog" in styles for styles in chosen)
@@ -173,7 +185,7 @@ def test_build_mixes_styles_and_small_faces_and_records_proportions(tmp_path: Pa
     Image.fromarray(np.full((218, 178, 3), 128, np.uint8)).save(src / "no_face.jpg")
     out = tmp_path / "dataset"
     args = [str(src), str(out), "--size", "128", "--workers", "1", "--val-fraction", "0"]
-    assert build.main([*args, "--methods", "xdog,pencil,lineart", "--small-faces", "0.5"]) == 0
+    assert build.main([*args, "--methods", "xdog,pencil,lineart", "--small-faces", "0.5,lineart:1"]) == 0
     manifest = json.loads((out / "manifest.json").read_text())
     assert [entry["file"] for entry in manifest["skipped"]] == ["no_face.jpg"]
     assert "no face found" in manifest["skipped"][0]["reason"]
@@ -181,8 +193,12 @@ def test_build_mixes_styles_and_small_faces_and_records_proportions(tmp_path: Pa
     assert manifest["counts"]["train"]["total"] == 3 * len(PHOTOS) == len(manifest["pairs"])
     assert manifest["proportions"] == {"xdog": 0.3333, "pencil": 0.3333, "lineart": 0.3333}
     assert manifest["parameters"]["method_fractions"] == {"xdog": 1.0, "pencil": 1.0, "lineart": 1.0}
+    assert manifest["parameters"]["small_faces"] == {"xdog": 0.5, "pencil": 0.5, "lineart": 1.0}
     small = [pair for pair in manifest["pairs"] if pair["reframe"]]
-    assert 0 < len(small) < len(manifest["pairs"]) and manifest["counts"]["train"]["small_faces"] == len(small)
+    assert manifest["counts"]["train"]["small_faces"] == len(small)
+    assert all(pair["reframe"] for pair in manifest["pairs"] if pair["method"] == "lineart")
+    others = [pair for pair in manifest["pairs"] if pair["method"] != "lineart"]
+    assert 0 < sum(bool(pair["reframe"]) for pair in others) < len(others)
     for pair in manifest["pairs"]:
         ab = np.asarray(Image.open(out / pair["output"]))
         drawing, photo = ab[:, :128], ab[:, 128:]
@@ -190,5 +206,5 @@ def test_build_mixes_styles_and_small_faces_and_records_proportions(tmp_path: Pa
         if pair["reframe"]:
             assert photo[:12].mean() > 170  # the light backdrop above the smaller head
     mtimes = {p: p.stat().st_mtime_ns for p in out.glob("train/*.jpg")}
-    assert build.main([*args, "--methods", "xdog,pencil,lineart", "--small-faces", "0.5"]) == 0
+    assert build.main([*args, "--methods", "xdog,pencil,lineart", "--small-faces", "0.5,lineart:1"]) == 0
     assert mtimes == {p: p.stat().st_mtime_ns for p in out.glob("train/*.jpg")}  # resumed: nothing redone
