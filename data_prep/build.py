@@ -113,7 +113,7 @@ def sample_params(job: Job, method: str) -> dict[str, float]:
 def reframe_params(job: Job, method: str) -> dict[str, float] | None:
     """`reframe`'s parameters for one pair, or None for the usual framing (``1 - small_faces`` of the pairs)."""
     rng = _rng(job.seed, job.name, method, "reframe")
-    if rng.random() >= job.small_faces.get(method, 0.0):
+    if rng.random() >= job.small_faces[method]:
         return None
     return {name: round(float(rng.uniform(low, high)), 4) for name, (low, high) in REFRAME_RANGES.items()}
 
@@ -386,6 +386,7 @@ def parse_fractions(parser: argparse.ArgumentParser, option: str, text: str, bar
     With ``bare`` (``--small-faces``) every style gets a fraction in [0, 1]: an item without a style
     (``"0.3"``) gives it to the styles not named, and those left out entirely get 0.
     """
+    pattern, span = ("FRACTION or STYLE:FRACTION", "[0, 1]") if bare else ("STYLE or STYLE:FRACTION", "(0, 1]")
     fractions: dict[str, float] = {}
     default: float | None = None
     for item in filter(None, (part.strip() for part in text.split(","))):
@@ -400,8 +401,6 @@ def parse_fractions(parser: argparse.ArgumentParser, option: str, text: str, bar
         repeated = style in fractions or (not style and default is not None)
         in_range = 0 <= value <= 1 if bare else 0 < value <= 1
         if not known or repeated or not in_range:
-            pattern = "FRACTION or STYLE:FRACTION" if bare else "STYLE or STYLE:FRACTION"
-            span = "[0, 1]" if bare else "(0, 1]"
             parser.error(
                 f"{option}: {item!r} is not {pattern} with a style from {','.join(STYLES)} "
                 f"(each once) and a fraction in {span}"
