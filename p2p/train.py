@@ -187,8 +187,9 @@ SATURATED = 0.01  # a D loss this small: the discriminator is sure of every real
 
 def discriminator_won(logged: Collection[dict[str, float]]) -> bool:
     """True when every logged step had both D losses below SATURATED. Then the adversarial gradient
-    tells the generator nothing useful and faces tend to turn into coloured noise (seen on a GPU run
-    at batch 16, vanilla loss, after ~60k pairs), so the loop warns while the last snapshots are good."""
+    tells the generator nothing useful and faces tend to turn into coloured noise (seen on GPU runs:
+    from scratch at batch 16, vanilla loss, after ~60k pairs; a fine-tune at batch 8, LSGAN, with a
+    fresh discriminator, after ~60k pairs), so the loop warns while the last snapshots are good."""
     return bool(logged) and all(
         losses.get("D_real", 1.0) < SATURATED and losses.get("D_fake", 1.0) < SATURATED for losses in logged
     )
@@ -417,8 +418,9 @@ class Trainer:
         self.warned_discriminator_won = True
         tqdm.write(
             f"warning: at step {self.state.step} the discriminator has won (D losses < {SATURATED} for "
-            f"{len(self.recent_logs)} logs): faces usually degrade into noise from here. Keep the last good "
-            "snapshot and retrain with --gan-mode lsgan, a smaller --batch-size or a lower --lr."
+            f"{len(self.recent_logs)} logs): faces usually degrade into noise from here. Keep the last snapshot "
+            "from before this step (--snapshot-every); --gan-mode lsgan, a smaller --batch-size or a lower --lr "
+            "can delay this."
         )
 
     def forget_losses_after(self, step: int) -> None:
