@@ -204,6 +204,12 @@ def pair_sources(data: Path, files: Sequence[Path]) -> list[PairSource]:
     return sources
 
 
+def unique_photos(data: Path, files: Sequence[Path]) -> dict[str, tuple[Path, PairSource]]:
+    """One pair file per source photo (a photo drawn in several styles has several: the last), keyed by
+    the photo."""
+    return {source.photo: (path, source) for path, source in zip(files, pair_sources(data, files))}
+
+
 def control_photos(data: Path, split: str, size: int, count: int) -> Sample | None:
     """Photos of people outside `split` (from the dataset's other split) for the real-vs-real control."""
     other = "val" if split == "train" else "train"
@@ -211,7 +217,7 @@ def control_photos(data: Path, split: str, size: int, count: int) -> Sample | No
         files = list_pairs(data, other)
     except FileNotFoundError:
         return None
-    unique = {source.photo: (path, source) for path, source in zip(files, pair_sources(data, files))}
+    unique = unique_photos(data, files)
     picks = sorted(unique)
     picks = [picks[i] for i in sorted(np.random.default_rng(SELECTION_SEED).permutation(len(picks))[:count])]
     sample = Sample(size)
