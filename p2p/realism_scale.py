@@ -25,6 +25,7 @@ from p2p.evaluate import PER_SAMPLE, Realism, Sample, parse_ints, unique_photos
 
 
 def blurred(sigma: float) -> Callable[[np.ndarray, int], np.ndarray]:
+    """Gaussian blur: the softness of a generator that has not learnt fine texture."""
     return lambda image, _: cv2.GaussianBlur(image, (0, 0), sigma)
 
 
