@@ -10,7 +10,7 @@ an exponential moving average of the generator's weights (`--ema`, the exported
 generator is the average), resize-convolution decoding (`--upsample resize`),
 pix2pixHD's multi-scale discriminator (`--d-scales`) and feature-matching loss
 (`--lambda-fm`), and a latent noise input (`--z-dim`) with the mode-seeking loss
-of Mao et al. 2019 (`--lambda-ms`) so that different seeds give different faces.
+of Mao et al. 2019 (`--lambda-ms`, `--ms-size`) so that different seeds give different faces.
 
 Outputs in --out: `checkpoint.pt` (everything needed to resume, see
 `p2p.checkpoint`; written every --save-every-min minutes, on Ctrl-C / SIGTERM and
@@ -75,6 +75,7 @@ class TrainConfig:
     lambda_l1: float = 100.0
     lambda_fm: float = 0.0  # discriminator feature matching (pix2pixHD: 10)
     lambda_ms: float = 0.0  # mode seeking: reward faces that differ between two noise draws (Mao et al.: 1)
+    ms_size: int = 0  # compare the two draws shrunk to this many pixels a side: rewards colour, not shape (0: full)
     ema: float = 0.0  # decay of the generator weights' moving average, e.g. 0.999 (0: off)
     lr: float = 2e-4
     beta1: float = 0.5
@@ -173,9 +174,13 @@ def feature_matching_loss(fake: list[list[torch.Tensor]], real: list[list[torch.
 
 
 def mode_seeking_loss(fake_a: torch.Tensor, fake_b: torch.Tensor, z_a: torch.Tensor | None,
-                      z_b: torch.Tensor | None) -> torch.Tensor:
+                      z_b: torch.Tensor | None, size: int = 0) -> torch.Tensor:
     """Mao et al. 2019: 1 / (|G(x, z_a) - G(x, z_b)| / |z_a - z_b|); small when two noise draws give
-    different faces. Without a latent (dropout as the only noise) the denominator is 1."""
+    different faces. Without a latent (dropout as the only noise) the denominator is 1. With `size`,
+    the faces are compared as size×size averages, so only hair, skin, light and background colour
+    count as different: the lines the person drew have no reason to move."""
+    if size:
+        fake_a, fake_b = F.adaptive_avg_pool2d(fake_a.float(), size), F.adaptive_avg_pool2d(fake_b.float(), size)
     difference = (fake_a.float() - fake_b.float()).abs().mean()
     if z_a is not None:
         difference = difference / (z_a - z_b).abs().mean()
@@ -347,7 +352,7 @@ class Trainer:
         if config.lambda_ms:
             fake_a, fake_b = fake.chunk(2)
             z_a, z_b = z.chunk(2) if z is not None else (None, None)
-            loss_G_MS = mode_seeking_loss(fake_a, fake_b, z_a, z_b)
+            loss_G_MS = mode_seeking_loss(fake_a, fake_b, z_a, z_b, config.ms_size)
             loss_G = loss_G + config.lambda_ms * loss_G_MS
             losses["G_MS"] = loss_G_MS.item()
         self.scaler.scale(loss_G).backward()

@@ -76,6 +76,16 @@ def test_mode_seeking_loss_is_small_when_noise_changes_the_face() -> None:
     assert train.mode_seeking_loss(a, a, z_a, z_b).item() > 1e4  # collapsed: same face for both draws
 
 
+def test_mode_seeking_at_a_small_size_rewards_colour_not_moved_lines() -> None:
+    face, moved = torch.zeros(1, 3, 16, 16), torch.zeros(1, 3, 16, 16)
+    face[..., 4], moved[..., 5] = 1.0, 1.0  # a drawn line, one pixel to the side: same 4×4 block
+    tinted = face + 0.5  # the same face in another colour
+    z_a, z_b = torch.zeros(1, 4), torch.ones(1, 4)
+    assert train.mode_seeking_loss(face, moved, z_a, z_b).item() == pytest.approx(8.0, rel=1e-3)  # full size: rewarded
+    assert train.mode_seeking_loss(face, moved, z_a, z_b, size=4).item() > 1e4
+    assert train.mode_seeking_loss(face, tinted, z_a, z_b, size=4).item() == pytest.approx(2.0, rel=1e-3)
+
+
 def test_a_discriminator_sure_of_everything_is_reported_as_won(
     data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
