@@ -10,7 +10,8 @@ an exponential moving average of the generator's weights (`--ema`, the exported
 generator is the average), resize-convolution decoding (`--upsample resize`),
 pix2pixHD's multi-scale discriminator (`--d-scales`) and feature-matching loss
 (`--lambda-fm`), and a latent noise input (`--z-dim`) with the mode-seeking loss
-of Mao et al. 2019 (`--lambda-ms`, `--ms-size`) so that different seeds give different faces.
+of Mao et al. 2019 (`--lambda-ms`, `--ms-size`) so that different seeds give different faces,
+and DiffAugment for the discriminator (`--d-augment`), against its overfitting a few thousand photos.
 
 Outputs in --out: `checkpoint.pt` (everything needed to resume, see
 `p2p.checkpoint`; written every --save-every-min minutes, on Ctrl-C / SIGTERM and
@@ -32,7 +33,7 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,6 +77,7 @@ class TrainConfig:
     lambda_fm: float = 0.0  # discriminator feature matching (pix2pixHD: 10)
     lambda_ms: float = 0.0  # mode seeking: reward faces that differ between two noise draws (Mao et al.: 1)
     ms_size: int = 0  # compare the two draws shrunk to this many pixels a side: rewards colour, not shape (0: full)
+    d_augment: bool = False  # DiffAugment (Zhao et al. 2020): D sees every pair shifted and cut out
     ema: float = 0.0  # decay of the generator weights' moving average, e.g. 0.999 (0: off)
     lr: float = 2e-4
     beta1: float = 0.5
@@ -185,6 +187,32 @@ def mode_seeking_loss(fake_a: torch.Tensor, fake_b: torch.Tensor, z_a: torch.Ten
     if z_a is not None:
         difference = difference / (z_a - z_b).abs().mean()
     return 1.0 / (difference + 1e-5)
+
+
+def diff_augment(n: int, size: int) -> Callable[[torch.Tensor], torch.Tensor]:
+    """DiffAugment's translation and cutout (Zhao et al., NeurIPS 2020) for n pairs: each is shifted by up to
+    1/8 of the side (the gap filled with 0, mid-grey) and a square of half the side is set to 0. The returned
+    function applies the same draw to any batch of n (or k·n, repeating the draws) images: the drawing,
+    the photo and the fake of a pair move together, so D still judges aligned pairs, and the feature-matching
+    loss compares like with like. Differentiable, so G learns through it; D, which never sees an unaltered
+    pair, can no longer memorise the training photos (seen on GPU runs: D wins after ~60k pairs)."""
+    shift = torch.randint(-(size // 8), size // 8 + 1, (n, 2))
+    corner = torch.randint(-(size // 4), size - size // 4 + 1, (n, 2))  # the cutout's top left, may overhang
+
+    def apply(images: torch.Tensor) -> torch.Tensor:
+        k, h, w = len(images) // n, images.shape[-2], images.shape[-1]
+        dy, dx = (v.repeat(k).to(images.device)[:, None] for v in shift.unbind(1))
+        cy, cx = (v.repeat(k).to(images.device)[:, None] for v in corner.unbind(1))
+        rows, cols = torch.arange(h, device=images.device)[None], torch.arange(w, device=images.device)[None]
+        src_y, src_x = rows - dy, cols - dx  # where each output pixel comes from: n×h, n×w
+        shifted_in = ((src_y >= 0) & (src_y < h))[:, :, None] & ((src_x >= 0) & (src_x < w))[:, None, :]
+        cut = ((rows >= cy) & (rows < cy + h // 2))[:, :, None] & ((cols >= cx) & (cols < cx + w // 2))[:, None, :]
+        keep = shifted_in & ~cut
+        batch = torch.arange(len(images), device=images.device)[:, None, None]
+        moved = images[batch, :, src_y.clamp(0, h - 1)[:, :, None], src_x.clamp(0, w - 1)[:, None, :]]
+        return (moved * keep[..., None].to(moved.dtype)).permute(0, 3, 1, 2)
+
+    return apply
 
 
 SATURATED = 0.01  # a D loss this small: the discriminator is sure of every real and every fake pair
@@ -317,13 +345,14 @@ class Trainer:
         with self.autocast():
             fake = self.G_ddp(drawing, z=z)
         losses = {}
+        seen = diff_augment(len(drawing), drawing.shape[-1]) if config.d_augment else lambda images: images
 
         if config.gan_mode != "none":
             # D: real and fake pairs in one forward pass (one DDP forward per backward).
             self.D.requires_grad_(True)
             self.opt_D.zero_grad(set_to_none=True)
             with self.autocast():
-                scales = self.D_ddp(torch.cat([drawing, drawing]), torch.cat([photo, fake.detach()]))
+                scales = self.D_ddp(seen(torch.cat([drawing, drawing])), seen(torch.cat([photo, fake.detach()])))
             loss_D_real = torch.stack([gan_loss(s[-1].chunk(2)[0], True, config.gan_mode) for s in scales]).mean()
             loss_D_fake = torch.stack([gan_loss(s[-1].chunk(2)[1], False, config.gan_mode) for s in scales]).mean()
             loss_D = 0.5 * (loss_D_real + loss_D_fake)  # halved: D learns slower than G
@@ -338,7 +367,7 @@ class Trainer:
         if config.gan_mode != "none":
             self.D.requires_grad_(False)
             with self.autocast():
-                fake_scales = self.D(drawing, fake)
+                fake_scales = self.D(seen(drawing), seen(fake))
             loss_G_GAN = torch.stack(
                 [gan_loss(s[-1], True, config.gan_mode, for_discriminator=False) for s in fake_scales]
             ).mean()
@@ -424,8 +453,8 @@ class Trainer:
         tqdm.write(
             f"warning: at step {self.state.step} the discriminator has won (D losses < {SATURATED} for "
             f"{len(self.recent_logs)} logs): faces usually degrade into noise from here. Keep the last snapshot "
-            "from before this step (--snapshot-every); --gan-mode lsgan, a smaller --batch-size or a lower --lr "
-            "can delay this."
+            "from before this step (--snapshot-every); --d-augment, --gan-mode lsgan, a smaller --batch-size or a "
+            "lower --lr can delay this."
         )
 
     def forget_losses_after(self, step: int) -> None:

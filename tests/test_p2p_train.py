@@ -52,9 +52,10 @@ def test_every_gan_mode_trains(data: Path, tmp_path: Path, mode: str) -> None:
     assert ("G_GAN" in losses) == (mode != "none")
 
 
-RECIPE_OPTIONS = {"ema": 0.9, "upsample": "resize", "d_scales": 2, "lambda_fm": 10.0, "z_dim": 4, "lambda_ms": 1.0}
+RECIPE_OPTIONS = {"ema": 0.9, "upsample": "resize", "d_scales": 2, "lambda_fm": 10.0, "z_dim": 4, "lambda_ms": 1.0,
+                  "d_augment": True}
 RECIPE_FLAGS = ["--ema", "0.9", "--upsample", "resize", "--d-scales", "2", "--lambda-fm", "10", "--z-dim", "4",
-                "--lambda-ms", "1"]
+                "--lambda-ms", "1", "--d-augment"]
 
 
 def test_the_later_recipe_options_train_together(data: Path, tmp_path: Path) -> None:
@@ -84,6 +85,24 @@ def test_mode_seeking_at_a_small_size_rewards_colour_not_moved_lines() -> None:
     assert train.mode_seeking_loss(face, moved, z_a, z_b).item() == pytest.approx(8.0, rel=1e-3)  # full size: rewarded
     assert train.mode_seeking_loss(face, moved, z_a, z_b, size=4).item() > 1e4
     assert train.mode_seeking_loss(face, tinted, z_a, z_b, size=4).item() == pytest.approx(2.0, rel=1e-3)
+
+
+def test_diff_augment_moves_the_pair_together_and_cuts_out_a_square() -> None:
+    torch.manual_seed(0)
+    pairs = torch.rand(3, 4, 32, 32) + 1.0  # no zeros of their own: every 0 below comes from the augmentation
+    augment = train.diff_augment(3, 32)
+    seen = augment(pairs)
+    assert seen.shape == pairs.shape
+    assert torch.equal(augment(torch.cat([pairs, pairs]))[3:], seen)  # a doubled batch: the same draw per pair
+    for image, original in zip(seen, pairs):
+        gone = image == 0
+        assert torch.equal(gone[0], gone[3])  # all channels (drawing and photo) lose the same pixels
+        kept = image[0][~gone[0]]
+        assert torch.isin(kept, original[0]).all()  # the rest are the image's own pixels, moved
+        assert 16 * 16 * 0.2 <= gone[0].sum() <= 16 * 16 + 2 * 4 * 32  # a half-side square (or what is in frame)
+    fake = pairs.clone().requires_grad_()
+    augment(fake).sum().backward()
+    assert fake.grad.abs().sum() > 0  # G learns through it
 
 
 def test_a_discriminator_sure_of_everything_is_reported_as_won(
