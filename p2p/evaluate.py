@@ -205,9 +205,13 @@ def pair_sources(data: Path, files: Sequence[Path]) -> list[PairSource]:
 
 
 def unique_photos(data: Path, files: Sequence[Path]) -> dict[str, tuple[Path, PairSource]]:
-    """One pair file per source photo (a photo drawn in several styles has several: the last), keyed by
-    the photo."""
-    return {source.photo: (path, source) for path, source in zip(files, pair_sources(data, files))}
+    """One pair file per source photo, keyed by the photo. A photo drawn in several styles has several, whose
+    photo halves differ where a style re-frames it (`--small-faces`): the first is kept, the one the
+    validation loop takes as the real photo, so every two-sample test compares the same photos."""
+    unique: dict[str, tuple[Path, PairSource]] = {}
+    for path, source in zip(files, pair_sources(data, files)):
+        unique.setdefault(source.photo, (path, source))
+    return unique
 
 
 def control_photos(data: Path, split: str, size: int, count: int) -> Sample | None:

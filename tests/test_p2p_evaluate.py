@@ -47,6 +47,9 @@ def test_pair_sources_from_the_manifest_and_without_it(data: Path, tmp_path: Pat
     assert [s.person for s in sources] == ["person0", "person0", "person1", "person1", "person2", "person2",
                                            "person3", "person3"]
     assert [s.style for s in sources[:2]] == ["canny", "xdog"] and sources[1].photo == "val0.jpg"
+    unique = evaluate.unique_photos(data, list_pairs(data, "val"))
+    assert [(photo, path.name) for photo, (path, _) in unique.items()] == [
+        (f"val{k}.jpg", f"{2 * k:04d}.jpg") for k in range(4)]  # the first pair of each photo, as validation reads it
     bare = make_dataset(tmp_path / "bare", train=0, val=2)
     assert [(s.photo, s.person, s.style) for s in evaluate.pair_sources(bare, list_pairs(bare, "val"))] == [
         ("0000.jpg", "0000.jpg", None), ("0001.jpg", "0001.jpg", None)]
