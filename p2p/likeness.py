@@ -75,11 +75,14 @@ class Likeness:
         def mean(name: str) -> float | None:
             return float(np.mean(self.scores[name])) if self.scores[name] else None
 
+        errors = self.scores["landmark_error"]
         return {
             "compared": len(self.scores["detected"]),
             "no_reference_face": self.no_reference,
             "detected": mean("detected"),
             "landmark_error": mean("landmark_error"),
+            # its standard error: how far the mean would move with other faces of the same kind
+            "landmark_error_se": float(np.std(errors, ddof=1) / np.sqrt(len(errors))) if len(errors) > 1 else None,
             "descriptor_distance": mean("descriptor_distance"),
             "same_person": mean("same_person"),
         }

@@ -10,7 +10,7 @@ import cv2
 import pytest
 from p2p_testutils import make_dataset, tiny_generator, write_drawings
 
-from p2p import evaluate
+from p2p import evaluate, scoreboard
 from p2p.data import list_pairs
 
 
@@ -107,3 +107,30 @@ def test_spread() -> None:
     assert evaluate.spread(list(range(10)), 0) == list(range(10))
     assert evaluate.spread(list(range(10)), 3) == [0, 4, 9]
     assert evaluate.spread(list(range(3)), 5) == [0, 1, 2]
+
+
+def test_scoreboard_puts_evaluations_side_by_side(checkpoint: Path, data: Path, drawings: Path,
+                                                  tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "tiny"
+    assert evaluate.main(["--data", str(data), "--checkpoint", str(checkpoint), "--seeds", "0,1", "--sizes", "32",
+                          "--drawings", f"mouse={drawings}", "--out", str(out)]) == 0
+    result = json.loads((out / "metrics.json").read_text())
+    changed = tmp_path / "changed.json"
+    changed.write_text(json.dumps(result | {"seed_diversity": 12.34}))
+
+    capsys.readouterr()  # evaluate's own report
+    scoreboard.main([str(out), str(changed)])
+    lines = capsys.readouterr().out.splitlines()
+    cells = [[cell.strip() for cell in line.strip("|").split("|")] for line in lines]
+    assert cells[0] == ["", "tiny", tmp_path.name]  # a folder is named by itself, a metrics file by its folder
+    rows = {label: values for label, *values in cells[2:]}
+    accuracy, folds = result["realism"]["32"]["accuracy"], result["realism"]["32"]["folds"]
+    expected = f"{100 * accuracy:.1f} % ({100 * folds[0]:.1f} / {100 * folds[1]:.1f})"
+    assert rows["two-sample 32 px ↓, seed 0"] == [expected, expected]
+    assert rows["seed diversity ↑ (0–255)"] == [f"{result['seed_diversity']:.1f}", "12.3"]
+    assert "two-sample 32 px ↓, seed 1" in rows and "drawings 'mouse': two-sample 32 px ↓" in rows
+    assert not any(label.startswith("same person") for label in rows)  # dlib finds no face in cartoons: no row
+
+    (tmp_path / "broken.json").write_text("{")
+    with pytest.raises(SystemExit, match="not a p2p.evaluate metrics.json"):
+        scoreboard.main([str(tmp_path / "broken.json")])

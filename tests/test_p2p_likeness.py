@@ -68,6 +68,10 @@ def test_likeness_counts_missed_faces_as_failures(people: dict[str, list[np.ndar
     assert summary["compared"] == 2 and summary["no_reference_face"] == 1
     assert summary["detected"] == 0.5 and summary["same_person"] == 0.5
     assert summary["landmark_error"] == pytest.approx(landmark_error(read_face(photos[1]), reference))
+    assert summary["landmark_error_se"] is None  # one error: no spread to measure
+    likeness.add(read_face(photos[0]), reference)  # the reference itself: error 0
+    errors = [summary["landmark_error"], 0.0]
+    assert likeness.summary()["landmark_error_se"] == pytest.approx(np.std(errors, ddof=1) / np.sqrt(2))
     assert Likeness().summary()["detected"] is None
 
 

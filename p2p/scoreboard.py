@@ -1,0 +1,126 @@
+"""Evaluations side by side: `python -m p2p.scoreboard runs/eval-a runs/eval-b ...` prints a Markdown table.
+
+Rows are the figures a change is judged by (realism, likeness and diversity per seed, per drawing
+style, then the sketch and drawing folders), columns the `p2p.evaluate` outputs given (folders with a
+metrics.json, or the files). Each figure comes with its noise where the evaluation has it: the two folds
+of a two-sample test (the classifier is trained on one half of the people and tested on the other, then
+the halves swap, so the folds differ by how alike the two halves are), and ± one standard error for
+the same-person rate and the landmark error, so that a difference is read against it before it is believed.
+Paste the table into a model card.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+Row = tuple[str, Callable[[dict], str]]
+
+
+def load(path: str | Path) -> dict:
+    """metrics.json from an evaluation folder (or the file itself)."""
+    path = Path(path)
+    file = path / "metrics.json" if path.is_dir() else path
+    try:
+        return json.loads(file.read_text())
+    except (OSError, json.JSONDecodeError) as err:
+        raise SystemExit(f"{file}: not a p2p.evaluate metrics.json ({err})") from err
+
+
+def get(metrics: dict, *keys: str) -> object:
+    for key in keys:
+        if not isinstance(metrics, dict) or key not in metrics:
+            return None
+        metrics = metrics[key]
+    return metrics
+
+
+def two_sample(test: object, size: str) -> str:
+    """'97.8 % (96.4 / 99.2)': the accuracy and its two folds."""
+    result = get(test, size) if isinstance(test, dict) else None
+    if not result or result.get("accuracy") is None:
+        return "–"
+    folds = " / ".join(f"{100 * f:.1f}" for f in result.get("folds", []))
+    return f"{100 * result['accuracy']:.1f} %" + (f" ({folds})" if folds else "")
+
+
+def same_person(likeness: object) -> str:
+    """The same-person share ± its binomial standard error over the compared faces."""
+    share, n = get(likeness, "same_person"), get(likeness, "compared")
+    if share is None:
+        return "–"
+    se = f" ± {100 * math.sqrt(share * (1 - share) / n):.1f}" if n else ""
+    return f"{100 * share:.1f}{se} %"
+
+
+def landmark_error(likeness: object) -> str:
+    value, se = get(likeness, "landmark_error"), get(likeness, "landmark_error_se")
+    if value is None:
+        return "–"
+    return f"{value:.3f}" + (f" ± {se:.3f}" if se is not None else "")
+
+
+def share(value: object) -> str:
+    return "–" if value is None else f"{100 * value:.0f} %"
+
+
+def number(value: object) -> str:
+    return "–" if value is None else f"{value:.1f}"
+
+
+def rows_for(runs: Sequence[dict]) -> list[Row]:
+    """The rows that at least one of the runs has figures for, in reading order."""
+    seeds = sorted({str(s) for run in runs for s in run.get("seeds", [])}, key=int)
+    styles = sorted({style for run in runs for style in run.get("styles", {})})
+    folders = [("sketches", "FS2K sketches")] + sorted(
+        {(f"drawings.{name}", f"drawings '{name}'") for run in runs for name in run.get("drawings", {})})
+    sizes = sorted({str(size) for run in runs for size in get(run, "two_sample_test", "sizes") or []}, key=int)
+    first = sizes[0] if sizes else "64"
+    rows: list[Row] = []
+    for seed in seeds:
+        rows += [(f"two-sample {size} px ↓, seed {seed}",
+                  lambda m, s=seed, z=size: two_sample(get(m, "per_seed", s, "realism"), z)) for size in sizes]
+    rows.append((f"control: photos vs other people's, {first} px", lambda m: two_sample(m.get("control"), first)))
+    for seed in seeds:
+        rows += [(f"same person ↑, seed {seed}", lambda m, s=seed: same_person(get(m, "per_seed", s, "likeness"))),
+                 (f"landmark error ↓, seed {seed}",
+                  lambda m, s=seed: landmark_error(get(m, "per_seed", s, "likeness"))),
+                 (f"dlib finds a face, seed {seed}",
+                  lambda m, s=seed: share(get(m, "per_seed", s, "likeness", "detected")))]
+    rows += [("seed diversity ↑ (0–255)", lambda m: number(m.get("seed_diversity"))),
+             ("colour spread ↑ (0–255)", lambda m: number(m.get("color_spread")))]
+    for style in styles:
+        rows += [(f"{style}: two-sample {first} px ↓",
+                  lambda m, s=style: two_sample(get(m, "styles", s, "realism"), first)),
+                 (f"{style}: same person ↑", lambda m, s=style: same_person(get(m, "styles", s, "likeness", "face")))]
+    for key, label in folders:
+        path = key.split(".")
+        rows += [(f"{label}: two-sample {first} px ↓", lambda m, p=path: two_sample(get(m, *p, "realism"), first)),
+                 (f"{label}: same person as the drawing ↑",
+                  lambda m, p=path: same_person(get(m, *p, "likeness_to_drawing"))),
+                 (f"{label}: landmark error ↓", lambda m, p=path: landmark_error(get(m, *p, "likeness_to_drawing"))),
+                 (f"{label}: seed diversity ↑", lambda m, p=path: number(get(m, *p, "seed_diversity")))]
+    return [(label, cell) for label, cell in rows if any(cell(run) != "–" for run in runs)]
+
+
+def table(runs: Sequence[dict], names: Sequence[str]) -> str:
+    """The Markdown table: one row per figure, one column per run."""
+    lines = ["| | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
+    lines += [f"| {label} | " + " | ".join(cell(run) for run in runs) + " |" for label, cell in rows_for(runs)]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("evaluations", nargs="+", help="p2p.evaluate --out folders (or their metrics.json)")
+    args = parser.parse_args(argv)
+    runs = [load(path) for path in args.evaluations]
+    names = [Path(p).name if Path(p).is_dir() else Path(p).parent.name for p in args.evaluations]
+    print(table(runs, names))
+
+
+if __name__ == "__main__":
+    main()
