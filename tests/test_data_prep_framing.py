@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
-from data_prep.framing import CELEBA_TOP, detect_face, detect_source, fit_square, frame_face
+from data_prep.framing import (
+    CELEBA_TOP,
+    FACE_HEIGHT_FRACTION,
+    detect_face,
+    detect_source,
+    fit_square,
+    frame_face,
+    zoom_out,
+)
+from data_prep.head import face_height, find_head
 from data_prep.imageio import load_image
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "faces"
@@ -62,3 +72,21 @@ def test_faces_are_found_in_real_photos() -> None:
     photos = sorted((SHARED / "celeba").glob("*.jpg"))[:20]
     found = sum(detect_face(load_image(path)) is not None for path in photos)
     assert found >= 16
+
+
+@pytest.mark.skipif(not (SHARED / "celeba").is_dir(), reason="../shared/data is not available")
+def test_zoom_out_shrinks_a_tightly_cropped_face_to_the_training_size(tmp_path: Path) -> None:
+    photo = frame_face(load_image(sorted((SHARED / "celeba").glob("*.jpg"))[0]), 256, "celeba")
+    head = find_head(photo)
+    assert zoom_out(photo, head)[0] is photo  # a face framed like the training faces stays as it is
+
+    tight = cv2.resize(photo[80:200, 68:188], (256, 256), interpolation=cv2.INTER_CUBIC)  # brows to chin only
+    framed = frame_face(tight, 256)
+    close = find_head(framed)
+    assert face_height(close.points) / 256 > 1.5 * FACE_HEIGHT_FRACTION
+    smaller, moved = zoom_out(framed, close)
+    assert smaller.shape == framed.shape
+    found = find_head(smaller)  # dlib still finds the face, now the size of a training face
+    assert abs(face_height(found.points) / 256 - FACE_HEIGHT_FRACTION) < 0.05
+    assert np.abs(found.points - moved.points).mean() < 4  # the returned head is where the face went
+    assert smaller[:20].min() > 150  # light backdrop above the head, as in the small-face training pairs

@@ -13,6 +13,8 @@ import numpy as np
 import pytest
 
 from data_prep.edges import METHODS, STYLES, canny_edges, xdog_edges
+from data_prep.framing import FACE_HEIGHT_FRACTION
+from data_prep.head import face_height, find_head
 from data_prep.imageio import load_image
 from p2p.inference import is_blank, prepare_drawing
 from ui import images, seeds
@@ -91,6 +93,18 @@ def test_load_photo_frames_the_face_at_model_size(tmp_path, face_photo):
     cv2.imwrite(str(path), cv2.cvtColor(face_photo, cv2.COLOR_RGB2BGR))
     photo = images.load_photo(path)
     assert photo.shape == (images.PHOTO_SIZE, images.PHOTO_SIZE, 3) and photo.dtype == np.uint8
+
+
+CELEBA = Path(__file__).resolve().parents[2] / "shared" / "data" / "faces" / "celeba"
+
+
+@pytest.mark.skipif(not CELEBA.is_dir(), reason="../shared/data is not available")
+def test_load_photo_gives_a_tightly_cropped_face_the_training_faces_size(tmp_path):
+    photo = load_image(sorted(CELEBA.glob("*.jpg"))[0])  # 178×218: face, hair and background
+    path = tmp_path / "close-up.png"
+    cv2.imwrite(str(path), cv2.cvtColor(photo[100:180, 49:129], cv2.COLOR_RGB2BGR))  # brows to chin only
+    head = find_head(images.load_photo(path))
+    assert abs(face_height(head.points) / images.PHOTO_SIZE - FACE_HEIGHT_FRACTION) < 0.05
 
 
 # --- photo → line drawing → sketchpad --------------------------------------------------------------
