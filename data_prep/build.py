@@ -25,6 +25,11 @@ after an interruption every existing output is complete and is kept, while
 outputs made with other settings or other code are redone. OUT belongs to the
 build: pairs it would not produce (another split, method or ``--limit``) are
 removed, so that OUT always matches its manifest.
+
+Photos that are not aligned CelebA crops are framed around the face they show
+(`--framing auto`); a face that a tight crop leaves bigger than a CelebA face
+(UTKFace's crops, close-ups) is shrunk onto a light backdrop (`data_prep.framing.zoom_out`),
+so every source gives faces of one size, the size the app's drawings have.
 """
 
 from __future__ import annotations
@@ -58,7 +63,7 @@ from data_prep.edges import (
     jitter_params,
 )
 from data_prep.files import TEMP_MARKER, atomic_path
-from data_prep.framing import REFRAME_RANGES, SOURCES, detect_source, frame_face, reframe
+from data_prep.framing import REFRAME_RANGES, SOURCES, detect_source, frame_face, reframe, zoom_out
 from data_prep.head import find_head
 from data_prep.imageio import IMAGE_SUFFIXES, ImageLoadError, image_size, list_files, load_image
 
@@ -176,11 +181,12 @@ def process(job: Job, out: Path) -> Result:
         return result
     try:
         photo = frame_face(load_image(job.path), job.size, job.framing)
-        head = None
-        if any(method in HEAD_STYLES or reframe_params(job, method) for method in job.methods):
-            head = find_head(photo)
-            if head is None:
-                raise NoFaceFound("no face found (dlib HOG detector), needed for its drawing styles or framing")
+        needs_head = any(method in HEAD_STYLES or reframe_params(job, method) for method in job.methods)
+        head = find_head(photo) if needs_head or job.framing == "auto" else None
+        if head is None and needs_head:
+            raise NoFaceFound("no face found (dlib HOG detector), needed for its drawing styles or framing")
+        if head is not None and job.framing == "auto":  # tight crops: the face at CelebA's size, like the app's
+            photo, head = zoom_out(photo, head)
         for method in todo:
             framed, moved = photo, head
             small = reframe_params(job, method)

@@ -18,8 +18,8 @@ from PIL import Image
 
 from data_prep import build
 from data_prep.edges import HEAD_STYLES, STYLES, NoFaceFound, extract_edges, jitter_params, main, output_paths
-from data_prep.framing import frame_face, reframe
-from data_prep.head import find_head
+from data_prep.framing import FACE_HEIGHT_FRACTION, frame_face, reframe
+from data_prep.head import face_height, find_head
 from data_prep.imageio import load_image
 from data_prep.landmarks import LEFT_EYE, RIGHT_EYE
 from data_prep.lineart import landmark_sketch
@@ -208,3 +208,21 @@ def test_build_mixes_styles_and_small_faces_and_records_proportions(tmp_path: Pa
     mtimes = {p: p.stat().st_mtime_ns for p in out.glob("train/*.jpg")}
     assert build.main([*args, "--methods", "xdog,pencil,lineart", "--small-faces", "0.5,lineart:1"]) == 0
     assert mtimes == {p: p.stat().st_mtime_ns for p in out.glob("train/*.jpg")}  # resumed: nothing redone
+
+
+@needs_faces
+def test_build_gives_tightly_cropped_faces_the_celeba_face_size(tmp_path: Path) -> None:
+    src = tmp_path / "close-ups"
+    src.mkdir()
+    for name in PHOTOS:  # brows to chin only, like UTKFace's crops (written to a temporary folder)
+        Image.fromarray(load_image(CELEBA / name)[100:180, 49:129]).save(src / name)
+    out = tmp_path / "dataset"
+    assert build.main([str(src), str(out), "--methods", "xdog", "--small-faces", "0", "--workers", "1",
+                       "--val-fraction", "0"]) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["parameters"]["framing"] == "auto" and len(manifest["pairs"]) == len(PHOTOS)
+    for pair in manifest["pairs"]:
+        photo = np.asarray(Image.open(out / pair["output"]))[:, 256:]
+        head = find_head(photo)
+        assert abs(face_height(head.points) / 256 - FACE_HEIGHT_FRACTION) < 0.05
+        assert photo[:12].mean() > 170  # the light backdrop above the smaller head
