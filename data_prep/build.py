@@ -28,7 +28,7 @@ removed, so that OUT always matches its manifest.
 
 Photos that are not aligned CelebA crops are framed around the face they show
 (`--framing auto`); a face that a tight crop leaves bigger than a CelebA face
-(UTKFace's crops, close-ups) is shrunk onto a light backdrop (`data_prep.framing.zoom_out`),
+(UTKFace's crops, close-ups) is shrunk onto a light backdrop (`data_prep.framing.frame_person`),
 so every source gives faces of one size, the size the app's drawings have.
 """
 
@@ -63,8 +63,7 @@ from data_prep.edges import (
     jitter_params,
 )
 from data_prep.files import TEMP_MARKER, atomic_path
-from data_prep.framing import REFRAME_RANGES, SOURCES, detect_source, frame_face, reframe, zoom_out
-from data_prep.head import find_head
+from data_prep.framing import REFRAME_RANGES, SOURCES, detect_source, frame_person, reframe
 from data_prep.imageio import IMAGE_SUFFIXES, ImageLoadError, image_size, list_files, load_image
 
 SPLITS = ("train", "val")
@@ -180,13 +179,10 @@ def process(job: Job, out: Path) -> Result:
     if not todo:
         return result
     try:
-        photo = frame_face(load_image(job.path), job.size, job.framing)
         needs_head = any(method in HEAD_STYLES or reframe_params(job, method) for method in job.methods)
-        head = find_head(photo) if needs_head or job.framing == "auto" else None
+        photo, head = frame_person(load_image(job.path), job.size, job.framing, find=needs_head)
         if head is None and needs_head:
             raise NoFaceFound("no face found (dlib HOG detector), needed for its drawing styles or framing")
-        if head is not None and job.framing == "auto":  # tight crops: the face at CelebA's size, like the app's
-            photo, head = zoom_out(photo, head)
         for method in todo:
             framed, moved = photo, head
             small = reframe_params(job, method)

@@ -37,7 +37,7 @@ import numpy as np
 from PIL import Image
 from tqdm import tqdm
 
-from data_prep.framing import SOURCES, detect_source, frame_face
+from data_prep.framing import SOURCES, detect_source, frame_person
 from data_prep.head import Head, find_head
 from data_prep.imageio import IMAGE_SUFFIXES, ImageLoadError, image_size, list_files, load_image
 from data_prep.lineart import draw_lineart
@@ -361,8 +361,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     converted, failures = 0, []
     for path in tqdm(paths, unit="image", desc="edges", dynamic_ncols=True):
         try:
-            photo = frame_face(load_image(path), args.size, framing)
-            drawing = extract_edges(photo, args.method)
+            photo, head = frame_person(load_image(path), args.size, framing, find=args.method in HEAD_STYLES)
+            drawing = extract_edges(photo, args.method, head)
         except ImageLoadError as error:  # its message names the file
             failures.append(str(error))
             continue

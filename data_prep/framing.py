@@ -18,7 +18,7 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
-from data_prep.head import Head, face_height, person_region
+from data_prep.head import Head, face_height, find_head, person_region
 
 SOURCES = ("auto", "celeba", "center")
 
@@ -199,3 +199,19 @@ def zoom_out(photo: np.ndarray, head: Head) -> tuple[np.ndarray, Head]:
         return photo, head
     background = sum(REFRAME_RANGES["background"]) / 2
     return reframe(photo, head, scale=FACE_HEIGHT_FRACTION / height, shift=0.0, background=background, warmth=0.0)
+
+
+def frame_person(
+    image: np.ndarray, size: int = 256, source: str = "auto", find: bool = True
+) -> tuple[np.ndarray, Head | None]:
+    """`frame_face`, and the person in the framed photo (None when dlib finds no face). With "auto"
+    framing (any photo but an aligned CelebA one) a face that a tight crop leaves too big is shrunk to
+    the training faces' size by `zoom_out`, so every source gives faces of one size. `find=False` says
+    nothing needs the person: then dlib (~0.1 s) runs only for "auto" framing's face size."""
+    photo = frame_face(image, size, source)
+    if not find and source != "auto":
+        return photo, None
+    head = find_head(photo)
+    if head is not None and source == "auto":
+        photo, head = zoom_out(photo, head)
+    return photo, head

@@ -23,8 +23,7 @@ import numpy as np
 from PIL import Image
 
 from data_prep.edges import DEFAULT_METHOD, STYLES, NoFaceFound, edge_defaults, extract_edges
-from data_prep.framing import frame_face, zoom_out
-from data_prep.head import find_head
+from data_prep.framing import frame_person
 from data_prep.imageio import MAX_PIXELS, ImageLoadError, load_image, to_rgb
 from p2p.inference import Drawing, FaceGenerator, ImageLike
 
@@ -113,10 +112,8 @@ def load_upload(path: str | os.PathLike) -> np.ndarray:
 
 def load_photo(path: str | os.PathLike) -> np.ndarray:
     """An uploaded photo framed like the training faces: a PHOTO_SIZE square around the face, with a face
-    that a tight crop leaves too big shrunk onto a light backdrop (`zoom_out`)."""
-    photo = frame_face(load_upload(path), PHOTO_SIZE)
-    head = find_head(photo)
-    return photo if head is None else zoom_out(photo, head)[0]
+    that a tight crop leaves too big shrunk onto a light backdrop (`frame_person`)."""
+    return frame_person(load_upload(path), PHOTO_SIZE)[0]
 
 
 def photo_to_drawing(photo: np.ndarray, method: str = DEFAULT_METHOD, **params: float) -> np.ndarray:
