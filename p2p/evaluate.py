@@ -14,6 +14,9 @@ face rate (next to the photos' own), and the measures those cannot replace:
   same person as the photo, for the face and for the drawing itself.
 - diversity across seeds: mean per-pixel difference, spread of the face's mean colour, and realism
   and likeness per seed, so more diversity is never bought with less realism or likeness.
+- realism and likeness with a seed of its own for every drawing (`SEED_PER_DRAWING` + its position): one
+  seed fixes one latent vector for all faces, which gives the whole set that vector's colouring; a seed per
+  drawing samples the generator's distribution, as a two-sample test of the generator should.
 
 Per drawing style (from the build's manifest) the same figures again. Folders of drawings without photos
 (`--sketches`, `--drawings NAME=DIR`) get the reference-free metrics, the two-sample test against the
@@ -32,7 +35,7 @@ import re
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -59,19 +62,27 @@ SKETCH_CELLS = 12  # drawings on a folder's sheet, spread over the folder
 QUICK_LIMIT = 200
 PER_SAMPLE = 300  # images per sample in a two-sample test: a few hundred keeps it to seconds on a CPU
 SELECTION_SEED = 0  # which images a capped sample keeps
+SEED_PER_DRAWING = 1_000_000  # drawing i of a set also gets a face of seed SEED_PER_DRAWING + i
 
 
 def faces_in_batches(
-    generator: FaceGenerator, items: Iterable[tuple[np.ndarray, T]], seeds: Sequence[int], batch_size: int
+    generator: FaceGenerator, items: Iterable[tuple[np.ndarray, T]],
+    seeds: Sequence[int] | Callable[[int], Sequence[int]], batch_size: int,
 ) -> Iterator[tuple[np.ndarray, T, list[np.ndarray]]]:
     """(drawing, tag, one face per seed) for each (drawing, tag), with forward passes batched over drawings
-    and seeds; lazy, so a large split is never all in memory."""
-    per_batch = max(1, batch_size // len(seeds))
-    items = iter(items)
+    and seeds; lazy, so a large split is never all in memory. `seeds` are every drawing's seeds, or a
+    function from a drawing's position (0, 1, ...) to its seeds, as many for each."""
+    seeds_of = seeds if callable(seeds) else lambda _: seeds
+    per_batch = max(1, batch_size // len(seeds_of(0)))
+    items, start = iter(items), 0
     while chunk := list(itertools.islice(items, per_batch)):
-        faces = generator.generate([d for d, _ in chunk for _ in seeds], [s for _ in chunk for s in seeds])
+        chunk_seeds = [list(seeds_of(start + k)) for k in range(len(chunk))]
+        faces = generator.generate([d for (d, _), own in zip(chunk, chunk_seeds) for _ in own],
+                                   [s for own in chunk_seeds for s in own])
         for k, (drawing, tag) in enumerate(chunk):
-            yield drawing, tag, faces[k * len(seeds) : (k + 1) * len(seeds)]
+            count = len(chunk_seeds[k])
+            yield drawing, tag, faces[k * count : (k + 1) * count]
+        start += len(chunk)
 
 
 def score_face(scores: dict[str, list[float]], face: np.ndarray) -> None:
@@ -246,14 +257,17 @@ def evaluate_pairs(generator: FaceGenerator, data: Path, files: Sequence[Path], 
     thumb = max(tests.sizes)
     photos, faces_by_seed = Sample(thumb), {seed: Sample(thumb) for seed in seeds}
     photo_faces: dict[str, object] = {}  # source photo -> dlib's view of it, read once for all its drawings
-    likeness = {seed: Likeness() for seed in seeds} | {"drawing": Likeness()}
+    own_seed_faces = Sample(thumb)  # each drawing's face of its own seed: the generator's whole distribution
+    likeness = {seed: Likeness() for seed in seeds} | {"drawing": Likeness(), "own seed": Likeness()}
     style_likeness: dict[tuple[str, str], Likeness] = defaultdict(Likeness)
     rows = []
     pairs = ((generator.prepare(drawing), photo) for drawing, photo in map(read_pair, files))
     for index, (drawing, (photo, source), faces) in enumerate(tqdm(
-        faces_in_batches(generator, ((d, (p, s)) for (d, p), s in zip(pairs, sources)), seeds, batch_size),
+        faces_in_batches(generator, ((d, (p, s)) for (d, p), s in zip(pairs, sources)),
+                         lambda i: [*seeds, SEED_PER_DRAWING + i], batch_size),
         total=len(files), desc="validation", unit="pair",
     )):
+        faces, own_seed_face = faces[:-1], faces[-1]
         photo = tile(photo, generator.size)  # at the generator's resolution
         style = source.style or "all"
         for name in ("l1", "psnr", "ssim"):
@@ -270,6 +284,8 @@ def evaluate_pairs(generator: FaceGenerator, data: Path, files: Sequence[Path], 
         likeness["drawing"].add(drawing_face, reference)
         style_likeness[style, "drawing"].add(drawing_face, reference)
         seen = [read_face(face) for face in faces]
+        likeness["own seed"].add(read_face(own_seed_face), reference)
+        own_seed_faces.add(own_seed_face, source.person, generated=True, tag=style)
         for seed, face, face_seen in zip(seeds, faces, seen):
             likeness[seed].add(face_seen, reference)
             faces_by_seed[seed].add(face, source.person, generated=True, tag=style)
@@ -308,6 +324,8 @@ def evaluate_pairs(generator: FaceGenerator, data: Path, files: Sequence[Path], 
         "likeness": {"face": per_seed[str(seeds[0])]["likeness"], "drawing": likeness["drawing"].summary()},
         "styles": styles,
         "per_seed": per_seed,
+        "seed_per_drawing": {"realism": tests.test(own_seed_faces, photos, False),
+                             "likeness": likeness["own seed"].summary()},
     }
     return result, photos
 
@@ -331,11 +349,16 @@ def evaluate_folder(generator: FaceGenerator, name: str, folder: Path, seeds: Se
                 tqdm.write(f"skipped: {err}")
 
     scores: dict[str, list[float]] = defaultdict(list)
-    faces, likeness, cells = Sample(photos.size), Likeness(), []
-    for drawing, (index, path), samples in tqdm(faces_in_batches(generator, readable(), seeds, batch_size),
-                                                total=len(files), desc=name, unit="drawing"):
+    faces, own_seed_faces, likeness, cells = Sample(photos.size), Sample(photos.size), Likeness(), []
+    for drawing, (index, path), samples in tqdm(
+        faces_in_batches(generator, readable(), lambda i: [*seeds, SEED_PER_DRAWING + i], batch_size),
+        total=len(files), desc=name, unit="drawing",
+    ):
+        samples, own_seed_face = samples[:-1], samples[-1]
+        group = path.relative_to(folder).as_posix() if folder.is_dir() else path.name
+        own_seed_faces.add(own_seed_face, group, generated=True)
         score_face(scores, samples[0])
-        faces.add(samples[0], path.relative_to(folder).as_posix() if folder.is_dir() else path.name, generated=True)
+        faces.add(samples[0], group, generated=True)
         drawing_seen, face_seen = read_face(rgb(drawing.pixels)), read_face(samples[0])
         likeness.add(face_seen, drawing_seen)
         scores["dlib_drawing"].append(drawing_seen is not None)
@@ -359,6 +382,7 @@ def evaluate_folder(generator: FaceGenerator, name: str, folder: Path, seeds: Se
         "dlib_detected": {"drawing": mean(scores["dlib_drawing"]), "face": mean(scores["dlib_face"])},
         "likeness_to_drawing": likeness.summary(),
         "realism": tests.test(faces, photos),
+        "realism_seed_per_drawing": tests.test(own_seed_faces, photos, False),
     }
 
 
@@ -399,6 +423,8 @@ def summary(result: dict) -> str:
                      f"(drawing {fmt(s['likeness']['drawing']['same_person'], '.0%')})")
     for seed, s in result["per_seed"].items():
         lines.append(f"  seed {seed}: two-sample {accuracies(s['realism'])}, {likeness_line(s['likeness'])}")
+    own = result["seed_per_drawing"]
+    lines.append(f"  a seed per drawing: two-sample {accuracies(own['realism'])}, {likeness_line(own['likeness'])}")
     for name, s in [("sketches", result.get("sketches")), *result.get("drawings", {}).items()]:
         if s is None:
             continue
@@ -406,7 +432,8 @@ def summary(result: dict) -> str:
         lines += ["", f"{s['count']} {label}: colourfulness {fmt(s['colorfulness'], '.1f')}, "
                   f"sharpness {fmt(s['sharpness'], '.0f')}, face detected {fmt(s['face_detection_rate'], '.0%')}, "
                   f"seed diversity {fmt(s['seed_diversity'], '.2f')}, colour spread {fmt(s['color_spread'], '.2f')}",
-                  f"  two-sample vs validation photos: {accuracies(s['realism'])}",
+                  f"  two-sample vs validation photos: {accuracies(s['realism'])} "
+                  f"(a seed per drawing: {accuracies(s['realism_seed_per_drawing'])})",
                   f"  dlib finds a face in {fmt(s['dlib_detected']['drawing'], '.0%')} of the drawings, "
                   f"{fmt(s['dlib_detected']['face'], '.0%')} of the faces",
                   f"  face vs drawing: {likeness_line(s['likeness_to_drawing'])}"]

@@ -83,6 +83,8 @@ def rows_for(runs: Sequence[dict]) -> list[Row]:
     for seed in seeds:
         rows += [(f"two-sample {size} px ↓, seed {seed}",
                   lambda m, s=seed, z=size: two_sample(get(m, "per_seed", s, "realism"), z)) for size in sizes]
+    rows.append((f"two-sample {first} px ↓, a seed per drawing",
+                 lambda m: two_sample(get(m, "seed_per_drawing", "realism"), first)))
     rows.append((f"control: photos vs other people's, {first} px", lambda m: two_sample(m.get("control"), first)))
     for seed in seeds:
         rows += [(f"same person ↑, seed {seed}", lambda m, s=seed: same_person(get(m, "per_seed", s, "likeness"))),
@@ -90,7 +92,10 @@ def rows_for(runs: Sequence[dict]) -> list[Row]:
                   lambda m, s=seed: landmark_error(get(m, "per_seed", s, "likeness"))),
                  (f"dlib finds a face, seed {seed}",
                   lambda m, s=seed: share(get(m, "per_seed", s, "likeness", "detected")))]
-    rows += [("seed diversity ↑ (0–255)", lambda m: number(m.get("seed_diversity"))),
+    rows += [("same person ↑, a seed per drawing", lambda m: same_person(get(m, "seed_per_drawing", "likeness"))),
+             ("landmark error ↓, a seed per drawing",
+              lambda m: landmark_error(get(m, "seed_per_drawing", "likeness"))),
+             ("seed diversity ↑ (0–255)", lambda m: number(m.get("seed_diversity"))),
              ("colour spread ↑ (0–255)", lambda m: number(m.get("color_spread")))]
     for style in styles:
         rows += [(f"{style}: two-sample {first} px ↓",
@@ -99,6 +104,8 @@ def rows_for(runs: Sequence[dict]) -> list[Row]:
     for key, label in folders:
         path = key.split(".")
         rows += [(f"{label}: two-sample {first} px ↓", lambda m, p=path: two_sample(get(m, *p, "realism"), first)),
+                 (f"{label}: two-sample {first} px ↓, a seed per drawing",
+                  lambda m, p=path: two_sample(get(m, *p, "realism_seed_per_drawing"), first)),
                  (f"{label}: same person as the drawing ↑",
                   lambda m, p=path: same_person(get(m, *p, "likeness_to_drawing"))),
                  (f"{label}: landmark error ↓", lambda m, p=path: landmark_error(get(m, *p, "likeness_to_drawing"))),

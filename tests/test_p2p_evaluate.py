@@ -10,8 +10,10 @@ import cv2
 import pytest
 from p2p_testutils import make_dataset, tiny_generator, write_drawings
 
+from data_prep.imageio import load_image
 from p2p import evaluate, scoreboard
 from p2p.data import list_pairs
+from p2p.inference import FaceGenerator
 
 
 @pytest.fixture(scope="module")
@@ -76,9 +78,13 @@ def test_every_set_is_scored_and_a_rerun_gives_the_same_numbers(checkpoint: Path
     for likeness in (result["likeness"]["face"], result["likeness"]["drawing"]):
         assert likeness["compared"] + likeness["no_reference_face"] == 8  # dlib sees no face in a cartoon photo
     assert result["seed_diversity"] > 0
+    own = result["seed_per_drawing"]  # a face of its own seed for every drawing, scored like seed 0's
+    assert own["realism"]["32"]["counts"] == {"generated": 8, "real": 4} and 0 <= own["realism"]["32"]["accuracy"] <= 1
+    assert own["likeness"]["compared"] + own["likeness"]["no_reference_face"] == 8
 
     for folder_set in (result["sketches"], result["drawings"]["mouse"]):
         assert folder_set["count"] == 6 and folder_set["realism"]["32"]["counts"] == {"generated": 6, "real": 4}
+        assert folder_set["realism_seed_per_drawing"]["32"]["counts"] == {"generated": 6, "real": 4}
         assert set(folder_set["dlib_detected"]) == {"drawing", "face"}
         assert set(folder_set["likeness_to_drawing"]) >= {"detected", "landmark_error", "same_person"}
     for sheet in ("contact_sheet.png", "sketches_sheet.png", "mouse_sheet.png"):
@@ -101,6 +107,18 @@ def test_quick_and_bad_folder_arguments(checkpoint: Path, data: Path, drawings: 
                 ["--drawings", f"sketches={drawings}", "--sketches", str(drawings)]):
         with pytest.raises(SystemExit):
             evaluate.main(["--data", str(data), "--checkpoint", str(checkpoint), *bad])
+
+
+def test_faces_in_batches_gives_each_drawing_its_own_seeds(checkpoint: Path, drawings: Path) -> None:
+    generator = FaceGenerator.from_pretrained(checkpoint, device="cpu", precision="fp32")
+    items = [(generator.prepare(load_image(path)), path.name) for path in sorted(drawings.iterdir())[:5]]
+    out = list(evaluate.faces_in_batches(generator, items, lambda i: [0, 100 + i], batch_size=4))
+    assert [name for _, name, _ in out] == [name for _, name in items]
+    for i, (drawing, _, faces) in enumerate(out):
+        assert len(faces) == 2
+        alone = generator.generate([drawing, drawing], [0, 100 + i])
+        assert all((face == expected).all() for face, expected in zip(faces, alone))
+    assert not (out[0][2][1] == generator.generate([items[0][0]], [101])[0]).all(), "the seed is the position's"
 
 
 def test_spread() -> None:
@@ -128,6 +146,8 @@ def test_scoreboard_puts_evaluations_side_by_side(checkpoint: Path, data: Path, 
     expected = f"{100 * accuracy:.1f} % ({100 * folds[0]:.1f} / {100 * folds[1]:.1f})"
     assert rows["two-sample 32 px ↓, seed 0"] == [expected, expected]
     assert rows["seed diversity ↑ (0–255)"] == [f"{result['seed_diversity']:.1f}", "12.3"]
+    own = result["seed_per_drawing"]["realism"]["32"]["accuracy"]
+    assert rows["two-sample 32 px ↓, a seed per drawing"][0].startswith(f"{100 * own:.1f} %")
     assert "two-sample 32 px ↓, seed 1" in rows and "drawings 'mouse': two-sample 32 px ↓" in rows
     assert not any(label.startswith("same person") for label in rows)  # dlib finds no face in cartoons: no row
 

@@ -1,0 +1,83 @@
+"""p2p.realism_cues: the two-sample test again after faces and photos both lose one cue."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from p2p_testutils import make_dataset, tiny_generator
+
+from p2p import realism_cues
+
+
+def test_each_cue_is_removed_alike_and_keeps_the_image_shape(face_photo: np.ndarray) -> None:
+    for name, remove in realism_cues.CUES.items():
+        out = remove(face_photo)
+        assert out.shape == face_photo.shape and out.dtype == np.uint8, name
+    grey = realism_cues.CUES["grey"](face_photo)
+    assert np.array_equal(grey[..., 0], grey[..., 1]) and np.array_equal(grey[..., 1], grey[..., 2])
+    blurred = cv2.cvtColor(realism_cues.CUES["blur σ 4"](face_photo), cv2.COLOR_RGB2GRAY)
+    sharp = cv2.cvtColor(face_photo, cv2.COLOR_RGB2GRAY)
+    assert cv2.Laplacian(blurred, cv2.CV_64F).var() < cv2.Laplacian(sharp, cv2.CV_64F).var() / 10
+    h, w = face_photo.shape[:2]
+    background = realism_cues.CUES["background only (middle grey)"](face_photo)
+    assert (background[h // 2, w // 2] == 128).all()
+    assert np.array_equal(background[:4], face_photo[:4]), "the border is kept as it was"
+
+
+def test_statistics_see_saturation_and_where_the_light_is() -> None:
+    side = 64
+    dark_face = np.full((side, side, 3), 200, np.uint8)
+    dark_face[side // 4 : 3 * side // 4, side // 4 : 3 * side // 4] = (90, 40, 30)
+    grey_stats = realism_cues.statistics([np.full((side, side, 3), 120, np.uint8)])
+    stats = realism_cues.statistics([dark_face])
+    assert grey_stats["saturation"] == 0
+    assert stats["saturation"] == pytest.approx(255 * (1 - 30 / 90) / 4, abs=1)  # a quarter of the image
+    assert stats["face_brightness"] < 60 < 190 < stats["border_brightness"]
+
+
+def test_fixed_pattern_sees_a_checkerboard_shared_by_every_image_not_varied_content() -> None:
+    rng = np.random.default_rng(0)
+    content = [cv2.GaussianBlur(rng.integers(0, 256, (64, 64, 3), dtype=np.uint8), (0, 0), 1) for _ in range(50)]
+    checker = ((np.indices((64, 64)).sum(axis=0) % 2) * 16).astype(np.uint8)[..., None]
+    with_grid = [image // 2 + checker for image in content]
+    assert realism_cues.fixed_pattern(content) < 2 < 6 < realism_cues.fixed_pattern(with_grid)
+
+
+def test_mean_and_spread_of_identical_images_has_no_spread(face_photo: np.ndarray) -> None:
+    mean, spread = realism_cues.mean_and_spread([face_photo, face_photo])
+    assert np.array_equal(mean, face_photo) and spread.max() == 0
+
+
+def test_the_cues_end_to_end_on_a_tiny_dataset(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = make_dataset(tmp_path / "data", train=2, val=8)
+    checkpoint = tmp_path / "model"
+    tiny_generator().save_pretrained(checkpoint)
+    out = tmp_path / "cues"
+    argv = ["--data", str(data), "--checkpoint", str(checkpoint), "--sizes", "16,32", "--out", str(out)]
+    assert realism_cues.main(argv) == 0
+    result = json.loads((out / "cues.json").read_text())
+    assert result["images"] == 8 and list(result["two_sample_test"]) == list(realism_cues.CUES)
+    assert all(0.0 <= row[size] <= 1.0 for row in result["two_sample_test"].values() for size in ("16", "32"))
+    # an untrained generator paints grey mush: nothing like the synthetic photos' coloured backgrounds
+    assert result["statistics"]["faces"]["saturation"] < result["statistics"]["photos"]["saturation"]
+    picture = cv2.imread(str(out / "cues.png"))
+    assert picture.shape[0] > 2 * 64 and picture.shape[1] > 2 * 64
+    assert "grey, blur σ 4" in capsys.readouterr().out
+    assert realism_cues.main(argv) == 0
+    assert json.loads((out / "cues.json").read_text()) == result, "the same numbers on a rerun"
+
+
+def test_a_missing_dataset_or_checkpoint_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = make_dataset(tmp_path / "data", train=2, val=4)
+    checkpoint = tmp_path / "model"
+    tiny_generator().save_pretrained(checkpoint)
+    for argv in (["--data", str(tmp_path / "nothing"), "--checkpoint", str(checkpoint)],
+                 ["--data", str(data), "--checkpoint", str(tmp_path / "no-model")]):
+        with pytest.raises(SystemExit) as exit_info:
+            realism_cues.main(argv)
+        assert exit_info.value.code == 2
+        assert "error:" in capsys.readouterr().err
