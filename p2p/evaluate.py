@@ -85,6 +85,11 @@ def faces_in_batches(
         start += len(chunk)
 
 
+def with_own_seed(seeds: Sequence[int]) -> Callable[[int], list[int]]:
+    """For `faces_in_batches`: the given seeds, then the drawing's own (`SEED_PER_DRAWING` + its position)."""
+    return lambda position: [*seeds, SEED_PER_DRAWING + position]
+
+
 def score_face(scores: dict[str, list[float]], face: np.ndarray) -> None:
     """Append the reference-free metrics of one image to `scores`."""
     scores["colorfulness"].append(metrics.colorfulness(face))
@@ -263,8 +268,8 @@ def evaluate_pairs(generator: FaceGenerator, data: Path, files: Sequence[Path], 
     rows = []
     pairs = ((generator.prepare(drawing), photo) for drawing, photo in map(read_pair, files))
     for index, (drawing, (photo, source), faces) in enumerate(tqdm(
-        faces_in_batches(generator, ((d, (p, s)) for (d, p), s in zip(pairs, sources)),
-                         lambda i: [*seeds, SEED_PER_DRAWING + i], batch_size),
+        faces_in_batches(generator, ((d, (p, s)) for (d, p), s in zip(pairs, sources)), with_own_seed(seeds),
+                         batch_size),
         total=len(files), desc="validation", unit="pair",
     )):
         faces, own_seed_face = faces[:-1], faces[-1]
@@ -351,7 +356,7 @@ def evaluate_folder(generator: FaceGenerator, name: str, folder: Path, seeds: Se
     scores: dict[str, list[float]] = defaultdict(list)
     faces, own_seed_faces, likeness, cells = Sample(photos.size), Sample(photos.size), Likeness(), []
     for drawing, (index, path), samples in tqdm(
-        faces_in_batches(generator, readable(), lambda i: [*seeds, SEED_PER_DRAWING + i], batch_size),
+        faces_in_batches(generator, readable(), with_own_seed(seeds), batch_size),
         total=len(files), desc=name, unit="drawing",
     ):
         samples, own_seed_face = samples[:-1], samples[-1]

@@ -25,18 +25,19 @@ from tqdm import tqdm
 
 from p2p import realism
 from p2p.data import list_pairs, read_pair
-from p2p.evaluate import JPEG_QUALITY, PER_SAMPLE, faces_in_batches, join, parse_ints, unique_photos, write_png
+from p2p.evaluate import PER_SAMPLE, Sample, faces_in_batches, join, parse_ints, rgb, unique_photos, write_png
 from p2p.inference import PRECISIONS, FaceGenerator
+from p2p.realism_scale import blurred
 from p2p.weights import CheckpointError
 
 
 def grey(image: np.ndarray) -> np.ndarray:
-    return cv2.cvtColor(cv2.cvtColor(image, cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB)
+    return rgb(cv2.cvtColor(image, cv2.COLOR_RGB2GRAY))
 
 
-def blurred(sigma: float) -> Callable[[np.ndarray], np.ndarray]:
-    """Gaussian blur, σ in pixels of a 256-px image: fine texture and sharpness gone, layout and colour kept."""
-    return lambda image: cv2.GaussianBlur(image, (0, 0), sigma * image.shape[0] / 256)
+def blur(image: np.ndarray) -> np.ndarray:
+    """Gaussian blur, σ 4 px (of the 256-px faces): fine texture and sharpness gone, layout and colour kept."""
+    return blurred(4.0)(image, 0)
 
 
 def face_only(image: np.ndarray) -> np.ndarray:
@@ -56,8 +57,8 @@ def background_only(image: np.ndarray) -> np.ndarray:
 CUES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "as generated": lambda image: image,
     "grey": grey,
-    "blur σ 4": blurred(4.0),
-    "grey, blur σ 4": lambda image: blurred(4.0)(grey(image)),
+    "blur σ 4": blur,
+    "grey, blur σ 4": lambda image: blur(grey(image)),
     "face only (centre half)": face_only,
     "background only (middle grey)": background_only,
 }
@@ -96,31 +97,28 @@ def mean_and_spread(images: Sequence[np.ndarray]) -> list[np.ndarray]:
 
 
 def faces_and_photos(generator: FaceGenerator, data: Path, split: str, seed: int, batch_size: int,
-                     ) -> tuple[list[np.ndarray], list[np.ndarray], list[str]]:
-    """One face (stored as JPEG like the photos) per photo of the split, from the photo's first drawing,
-    with the photos at the generator's size and each photo's person."""
+                     ) -> tuple[Sample, Sample]:
+    """One face per photo of the split, from the photo's first drawing, and the photos, as two-sample test
+    samples at the generator's size (faces stored as JPEG like the photos; each image's person)."""
     unique = list(unique_photos(data, list_pairs(data, split)).values())
     pairs = ((read_pair(path), source.person) for path, source in unique)
     items = ((generator.prepare(drawing), (photo, person)) for (drawing, photo), person in pairs)
-    faces, photos, people = [], [], []
+    faces, photos = Sample(generator.size), Sample(generator.size)
     for _, (photo, person), (face,) in tqdm(faces_in_batches(generator, items, [seed], batch_size),
                                            total=len(unique), desc="faces", unit="face"):
-        faces.append(realism.jpeg_roundtrip(face, JPEG_QUALITY))
-        photos.append(cv2.resize(photo, face.shape[1::-1], interpolation=cv2.INTER_AREA))
-        people.append(person)
-    return faces, photos, people
+        faces.add(face, person, generated=True)
+        photos.add(photo, person, generated=False)
+    return faces, photos
 
 
-def realism_cues(faces: Sequence[np.ndarray], photos: Sequence[np.ndarray], people: Sequence[str],
-                 sizes: Sequence[int], per_sample: int) -> dict[str, dict[str, float] | dict[str, str]]:
+def realism_cues(faces: Sample, photos: Sample, sizes: Sequence[int]) -> dict[str, dict[str, float] | dict[str, str]]:
     """Two-sample accuracy per cue removed and test size (or why there is no test)."""
-    keep = sorted(np.random.default_rng(0).permutation(len(faces))[:per_sample])
-    faces, photos, people = ([items[i] for i in keep] for items in (faces, photos, people))
     table = {}
     for name, remove in tqdm(CUES.items(), desc="two-sample tests", unit="cue"):
         try:
-            table[name] = {str(size): realism.two_sample_test([remove(f) for f in faces], people,
-                                                              [remove(p) for p in photos], people, size)["accuracy"]
+            table[name] = {str(size): realism.two_sample_test([remove(f) for f in faces.images], faces.groups,
+                                                              [remove(p) for p in photos.images], photos.groups,
+                                                              size)["accuracy"]
                            for size in sizes}
         except ValueError as err:
             table[name] = {"skipped": str(err)}
@@ -144,12 +142,13 @@ def main(argv: list[str] | None = None) -> int:
     sizes = parse_ints(parser, "--sizes", args.sizes)
     try:
         generator = FaceGenerator.from_pretrained(args.checkpoint, device=args.device, precision=args.precision)
-        faces, photos, people = faces_and_photos(generator, args.data, args.split, args.seed, args.batch_size)
+        faces, photos = faces_and_photos(generator, args.data, args.split, args.seed, args.batch_size)
     except (CheckpointError, FileNotFoundError) as err:
         parser.error(str(err))
-    table = realism_cues(faces, photos, people, sizes, args.per_sample)
-    stats = {name: {**statistics(images), "fixed_pattern": fixed_pattern(images)}
-             for name, images in (("faces", faces), ("photos", photos))}
+    faces, photos = faces.capped(args.per_sample), photos.capped(args.per_sample)
+    table = realism_cues(faces, photos, sizes)
+    stats = {name: {**statistics(sample.images), "fixed_pattern": fixed_pattern(sample.images)}
+             for name, sample in (("faces", faces), ("photos", photos))}
 
     print(f"{'faces vs photos, both':<32}" + "".join(f"{s:>8}px" for s in sizes))
     for name, accuracy in table.items():
@@ -160,9 +159,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
         result = {"data": str(args.data), "split": args.split, "checkpoint": args.checkpoint, "seed": args.seed,
-                  "images": len(faces), "two_sample_test": table, "statistics": stats}
+                  "images": len(faces.images), "two_sample_test": table, "statistics": stats}
         (args.out / "cues.json").write_text(json.dumps(result, indent=2) + "\n")
-        columns = [join(mean_and_spread(images), 0, 4) for images in (photos, faces)]
+        columns = [join(mean_and_spread(sample.images), 0, 4) for sample in (photos, faces)]
         write_png(args.out / "cues.png", join(columns, 1, 4))
         print(f"→ {args.out / 'cues.json'}, {args.out / 'cues.png'} (mean photo | mean face; below: pixel spread)")
     return 0
