@@ -8,7 +8,7 @@ colour saturation, the brightness of face and border and the texture fixed to th
 image (`fixed_pattern`) of both sets, and a picture of the mean photo and mean face and of how much each
 pixel varies across each set.
 
-    python -m p2p.realism_cues --data DATA [--checkpoint PATH_OR_ID] [--seed 0] [--sizes 16,64] [--out DIR]
+    python -m p2p.realism_cues --data DATA [--checkpoint PATH_OR_ID] [--seed 0|own] [--sizes 16,64] [--out DIR]
 """
 
 from __future__ import annotations
@@ -25,7 +25,17 @@ from tqdm import tqdm
 
 from p2p import realism
 from p2p.data import list_pairs, read_pair
-from p2p.evaluate import PER_SAMPLE, Sample, faces_in_batches, join, parse_ints, rgb, unique_photos, write_png
+from p2p.evaluate import (
+    PER_SAMPLE,
+    Sample,
+    faces_in_batches,
+    join,
+    parse_ints,
+    rgb,
+    unique_photos,
+    with_own_seed,
+    write_png,
+)
 from p2p.inference import PRECISIONS, FaceGenerator
 from p2p.realism_scale import blurred
 from p2p.weights import CheckpointError
@@ -66,16 +76,23 @@ CUES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 
 
 def statistics(images: Sequence[np.ndarray]) -> dict[str, float]:
-    """Mean HSV saturation (0–255) and brightness of the centre half (the face) and of the outer eighth."""
+    """Mean HSV saturation (0–255), brightness of the centre half (the face) and of the outer eighth, and
+    contrast (an image's brightness standard deviation); `_spread`: how much a figure varies from image to
+    image (its standard deviation over the set), where faces all lit alike differ from photos."""
     side = images[0].shape[0]
     ring = np.ones((side, side), bool)
     ring[side // 8 : -side // 8, side // 8 : -side // 8] = False
     greys = [cv2.cvtColor(image, cv2.COLOR_RGB2GRAY).astype(np.float64) for image in images]
     centre = slice(side // 4, 3 * side // 4)
+    face = [g[centre, centre].mean() for g in greys]
+    contrast = [g.std() for g in greys]
     return {
         "saturation": float(np.mean([cv2.cvtColor(image, cv2.COLOR_RGB2HSV)[..., 1].mean() for image in images])),
-        "face_brightness": float(np.mean([g[centre, centre].mean() for g in greys])),
+        "face_brightness": float(np.mean(face)),
+        "face_brightness_spread": float(np.std(face)),
         "border_brightness": float(np.mean([g[ring].mean() for g in greys])),
+        "contrast": float(np.mean(contrast)),
+        "contrast_spread": float(np.std(contrast)),
     }
 
 
@@ -96,15 +113,17 @@ def mean_and_spread(images: Sequence[np.ndarray]) -> list[np.ndarray]:
             cv2.cvtColor(np.clip(spread, 0, 255).astype(np.uint8), cv2.COLOR_GRAY2RGB)]
 
 
-def faces_and_photos(generator: FaceGenerator, data: Path, split: str, seed: int, batch_size: int,
+def faces_and_photos(generator: FaceGenerator, data: Path, split: str, seed: int | None, batch_size: int,
                      ) -> tuple[Sample, Sample]:
     """One face per photo of the split, from the photo's first drawing, and the photos, as two-sample test
-    samples at the generator's size (faces stored as JPEG like the photos; each image's person)."""
+    samples at the generator's size (faces stored as JPEG like the photos; each image's person). Every face
+    has noise `seed`, or with None a seed of its own (`p2p.evaluate.with_own_seed`)."""
     unique = list(unique_photos(data, list_pairs(data, split)).values())
     pairs = ((read_pair(path), source.person) for path, source in unique)
     items = ((generator.prepare(drawing), (photo, person)) for (drawing, photo), person in pairs)
     faces, photos = Sample(generator.size), Sample(generator.size)
-    for _, (photo, person), (face,) in tqdm(faces_in_batches(generator, items, [seed], batch_size),
+    seeds = with_own_seed([]) if seed is None else [seed]
+    for _, (photo, person), (face,) in tqdm(faces_in_batches(generator, items, seeds, batch_size),
                                            total=len(unique), desc="faces", unit="face"):
         faces.add(face, person, generated=True)
         photos.add(photo, person, generated=False)
@@ -130,7 +149,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, required=True, help="a data_prep.build output folder")
     parser.add_argument("--split", default="val")
     parser.add_argument("--checkpoint", default=None, help="model folder or Hub id (default: the shipped model)")
-    parser.add_argument("--seed", type=int, default=0, help="the noise seed of every face")
+    parser.add_argument("--seed", default="0",
+                        help="the noise seed of every face, or 'own': a seed of its own for each (as p2p.evaluate)")
     parser.add_argument("--sizes", default="16,64", help="two-sample test resolutions in px (default 16,64)")
     parser.add_argument("--per-sample", type=int, default=PER_SAMPLE,
                         help=f"images per sample (default {PER_SAMPLE}, as p2p.evaluate)")
@@ -140,9 +160,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=None, help="write cues.json and cues.png (mean images) here")
     args = parser.parse_args(argv)
     sizes = parse_ints(parser, "--sizes", args.sizes)
+    if args.seed != "own" and not args.seed.lstrip("-").isdigit():
+        parser.error(f"--seed {args.seed!r}: an integer, or 'own' for a seed of its own per face")
+    seed = None if args.seed == "own" else int(args.seed)
     try:
         generator = FaceGenerator.from_pretrained(args.checkpoint, device=args.device, precision=args.precision)
-        faces, photos = faces_and_photos(generator, args.data, args.split, args.seed, args.batch_size)
+        faces, photos = faces_and_photos(generator, args.data, args.split, seed, args.batch_size)
     except (CheckpointError, FileNotFoundError) as err:
         parser.error(str(err))
     faces, photos = faces.capped(args.per_sample), photos.capped(args.per_sample)
@@ -158,7 +181,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name.replace('_', ' ')}: faces {stats['faces'][name]:.1f}, photos {stats['photos'][name]:.1f}")
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
-        result = {"data": str(args.data), "split": args.split, "checkpoint": args.checkpoint, "seed": args.seed,
+        result = {"data": str(args.data), "split": args.split, "checkpoint": args.checkpoint,
+                  "seed": args.seed if seed is None else seed,
                   "images": len(faces.images), "two_sample_test": table, "statistics": stats}
         (args.out / "cues.json").write_text(json.dumps(result, indent=2) + "\n")
         columns = [join(mean_and_spread(sample.images), 0, 4) for sample in (photos, faces)]

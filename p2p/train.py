@@ -27,9 +27,11 @@ import collections
 import copy
 import csv
 import dataclasses
+import inspect
 import json
 import math
 import os
+import re
 import signal
 import sys
 import time
@@ -52,6 +54,7 @@ from p2p.checkpoint import TrainState
 from p2p.data import PairedDataset
 from p2p.inference import cpu_has_bf16, tensor_to_image
 from p2p.model import UPSAMPLES, MultiscaleDiscriminator, UNetGenerator
+from p2p.photo_latent import STATISTICS, PhotoLatent
 from p2p.weights import CheckpointError, export_generator, load_generator
 
 GAN_MODES = ("vanilla", "lsgan", "hinge", "none")
@@ -60,55 +63,64 @@ GAN_MODES = ("vanilla", "lsgan", "hinge", "none")
 @dataclass
 class TrainConfig:
     data: str = ""  # a data_prep.build output folder (DATA/train, DATA/val)
-    out: str = "runs/sketch2face"
+    out: str = "runs/sketch2face"  # run folder: checkpoint.pt, generator/, losses.csv, samples/
     size: int = 256  # training crop; must be 2**num_downs
     load_size: int = 286  # jitter: resize to this, then random crop `size`
     ngf: int = 64  # generator width (paper: 64)
-    num_downs: int = 8  # unet_256
+    num_downs: int = 8  # U-Net levels: 8 for 256 px (unet_256), 7 for 128 px
     ndf: int = 64  # discriminator width
     d_layers: int = 3  # 3 = 70×70 PatchGAN
     d_scales: int = 1  # discriminators at full, 1/2, 1/4... resolution (pix2pixHD: 2-3)
-    norm: str = "instance"
-    dropout: float = 0.5
+    norm: str = "instance"  # instance | batch normalisation in G and D
+    dropout: float = 0.5  # in the 3 decoder blocks next to the bottleneck, kept on at inference (paper)
     upsample: str = "transpose"  # transpose (paper) | resize (nearest + conv: no checkerboard)
     z_dim: int = 0  # latent noise channels drawn from the seed (0: dropout is the only noise)
     gan_mode: str = "vanilla"  # vanilla | lsgan | hinge | none (L1 only)
-    lambda_l1: float = 100.0
+    lambda_l1: float = 100.0  # weight of the L1 distance to the photo (paper: 100)
     lambda_fm: float = 0.0  # discriminator feature matching (pix2pixHD: 10)
     lambda_ms: float = 0.0  # mode seeking: reward faces that differ between two noise draws (Mao et al.: 1)
+    z_from_photo: bool = False  # in training the latent is the photo's colours and light (p2p.photo_latent); --z-dim 8
     ms_size: int = 0  # compare the two draws shrunk to this many pixels a side: rewards colour, not shape (0: full)
     d_augment: bool = False  # DiffAugment (Zhao et al. 2020): D sees every pair shifted and cut out
     ema: float = 0.0  # decay of the generator weights' moving average, e.g. 0.999 (0: off)
-    lr: float = 2e-4
-    beta1: float = 0.5
-    batch_size: int = 1
+    lr: float = 2e-4  # Adam learning rate of G and D (paper: 2e-4)
+    beta1: float = 0.5  # Adam beta1 (paper: 0.5)
+    batch_size: int = 1  # drawings per step and process (paper: 1)
     steps: int = 200_000  # optimiser steps in total
     cpu_minutes: float = 0.0  # also stop once this process has used this much CPU time (ablations at equal cost)
     decay_from: float = 0.5  # constant lr until this fraction of steps, then linear decay to 0
     augment: bool = True  # on-the-fly stroke augmentations (data_prep.augment)
-    workers: int = 2
+    workers: int = 2  # DataLoader processes (0: load in the training process)
     amp: str = "auto"  # auto | on | off: mixed precision (fp16/bf16 on CUDA, bf16 on CPU)
     device: str = "auto"  # auto | cuda | mps | cpu
-    seed: int = 0
+    seed: int = 0  # weights, data order, augmentations and noise
     init_from: str = ""  # start G from these generator weights (a checkpoint folder), e.g. when a run is lost
-    save_every_min: float = 10.0
-    sample_every: int = 1000
+    save_every_min: float = 10.0  # write checkpoint.pt this often (minutes)
+    sample_every: int = 1000  # write samples/step_N.png (drawing | face | photo) every N steps
     snapshot_every: int = 0  # also keep generator snapshots/step_N/ every N steps (0: never)
-    log_every: int = 50
-    resume: bool = False
+    log_every: int = 50  # write that step's losses to losses.csv and the progress bar every N steps
+    resume: bool = False  # go on from OUT/checkpoint.pt (give the same architecture flags as when it started)
+
+
+def field_comments() -> dict[str, str]:
+    """TrainConfig's end-of-line comments by field name: the one place each option is explained, shown by --help."""
+    source = inspect.getsource(TrainConfig)
+    return dict(re.findall(r"^    (\w+): [^#\n]*#\s*(.+)$", source, flags=re.MULTILINE))
 
 
 def parse_args(argv: list[str] | None = None) -> TrainConfig:
     """Command-line flags are the TrainConfig fields (`--batch-size 4`, `--no-augment`, ...)."""
-    parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawTextHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    comments = field_comments()
     for field in dataclasses.fields(TrainConfig):
         flag = "--" + field.name.replace("_", "-")
+        required = field.name == "data"
+        help_text = comments.get(field.name, "").replace("%", "%%") + ("" if required else " (default: %(default)s)")
         if field.type == "bool":
-            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=field.default)
+            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=field.default, help=help_text)
         else:
-            parser.add_argument(flag, type=type(field.default), default=field.default, required=field.name == "data")
+            kind = type(field.default)
+            parser.add_argument(flag, type=kind, default=field.default, required=required, help=help_text)
     config = TrainConfig(**vars(parser.parse_args(argv)))
     if config.gan_mode not in GAN_MODES:
         parser.error(f"--gan-mode must be one of {GAN_MODES}")
@@ -118,6 +130,8 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
         parser.error("--ema is a decay in [0, 1), e.g. 0.999")
     if config.lambda_fm and config.gan_mode == "none":
         parser.error("--lambda-fm needs a discriminator (a --gan-mode other than none)")
+    if config.z_from_photo and (config.z_dim != len(STATISTICS) or config.lambda_ms):
+        parser.error(f"--z-from-photo needs --z-dim {len(STATISTICS)} and no mode seeking (--lambda-ms 0)")
     if config.size != 2**config.num_downs:
         parser.error(f"--size {config.size} does not fit a U-Net with {config.num_downs} downsamplings")
     return config
@@ -267,6 +281,7 @@ class Trainer:
         self.D = MultiscaleDiscriminator(4, config.ndf, config.d_layers, config.norm, config.d_scales).to(self.device)
         if config.init_from and not config.resume:
             self.start_from_generator(config.init_from)
+        self.photo_latent = self.fit_photo_latent() if config.z_from_photo else None
         # The moving average is what gets exported: smoother weights, fewer GAN artefacts (Karras et al. 2018).
         self.G_ema = copy.deepcopy(self.G).requires_grad_(False) if config.ema else None
         if self.device.type == "cuda":
@@ -306,7 +321,19 @@ class Trainer:
     def parts(self) -> dict[str, checkpoint.Stateful]:
         """Everything with a state dict that a resumed run needs back."""
         parts = {"G": self.G, "D": self.D, "opt_G": self.opt_G, "opt_D": self.opt_D, "scaler": self.scaler}
-        return parts | ({"G_ema": self.G_ema} if self.G_ema is not None else {})
+        parts |= {"G_ema": self.G_ema} if self.G_ema is not None else {}
+        return parts | ({"photo_latent": self.photo_latent} if self.photo_latent is not None else {})
+
+    def fit_photo_latent(self, count: int = 1000) -> PhotoLatent:
+        """The whitening of the photo latent, from `count` training photos spread over the set (no jitter)."""
+        photos = PairedDataset(self.config.data, "train", self.config.size, train=False)
+        picked = np.unique(np.linspace(0, len(photos) - 1, min(count, len(photos))).round().astype(int))
+        latent = PhotoLatent()
+        try:
+            latent.fit(torch.stack([photos[int(i)][1] for i in picked]))
+        except ValueError as err:
+            raise SystemExit(f"--z-from-photo: {err} in {self.config.data}/train") from err
+        return latent.to(self.device)
 
     def start_from_generator(self, source: str) -> None:
         """G's weights from a saved generator with this run's architecture, or the same one without this
@@ -341,7 +368,10 @@ class Trainer:
             group["lr"] = config.lr * lr_factor(self.state.step, config)
         if config.lambda_ms:  # two noise draws per drawing: the mode-seeking loss compares their faces
             drawing, photo = torch.cat([drawing, drawing]), torch.cat([photo, photo])
-        z = self.G.sample_z(len(drawing)).to(self.device) if config.z_dim else None
+        if self.photo_latent is not None:
+            z = self.photo_latent(photo)
+        else:
+            z = self.G.sample_z(len(drawing)).to(self.device) if config.z_dim else None
         with self.autocast():
             fake = self.G_ddp(drawing, z=z)
         losses = {}

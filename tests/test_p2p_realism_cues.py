@@ -37,6 +37,18 @@ def test_statistics_see_saturation_and_where_the_light_is() -> None:
     assert grey_stats["saturation"] == 0
     assert stats["saturation"] == pytest.approx(255 * (1 - 30 / 90) / 4, abs=1)  # a quarter of the image
     assert stats["face_brightness"] < 60 < 190 < stats["border_brightness"]
+    assert stats["contrast"] > 50 and grey_stats["contrast"] == 0
+
+
+def test_spreads_tell_faces_all_lit_alike_from_varied_ones() -> None:
+    side = 32
+    alike = [np.full((side, side, 3), 120, np.uint8) for _ in range(5)]
+    varied = [np.full((side, side, 3), level, np.uint8) for level in (40, 80, 120, 160, 200)]
+    varied[0][:4] = 250  # one image with strong contrast, outside the face
+    assert realism_cues.statistics(alike)["face_brightness_spread"] == 0
+    assert realism_cues.statistics(alike)["contrast_spread"] == 0
+    assert realism_cues.statistics(varied)["face_brightness_spread"] == pytest.approx(np.std([40, 80, 120, 160, 200]))
+    assert realism_cues.statistics(varied)["contrast_spread"] > 10
 
 
 def test_fixed_pattern_sees_a_checkerboard_shared_by_every_image_not_varied_content() -> None:
@@ -69,6 +81,12 @@ def test_the_cues_end_to_end_on_a_tiny_dataset(tmp_path: Path, capsys: pytest.Ca
     assert "grey, blur σ 4" in capsys.readouterr().out
     assert realism_cues.main(argv) == 0
     assert json.loads((out / "cues.json").read_text()) == result, "the same numbers on a rerun"
+    assert realism_cues.main([*argv, "--seed", "own"]) == 0  # a seed of its own per face: other faces
+    own = json.loads((out / "cues.json").read_text())
+    assert own["seed"] == "own" and own["statistics"]["faces"] != result["statistics"]["faces"]
+    assert own["statistics"]["photos"] == result["statistics"]["photos"]
+    with pytest.raises(SystemExit):
+        realism_cues.main([*argv, "--seed", "mine"])
 
 
 def test_a_missing_dataset_or_checkpoint_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

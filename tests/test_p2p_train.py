@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import signal
@@ -138,6 +139,19 @@ def test_cli_rejects_a_size_that_does_not_fit_the_unet(data: Path, tmp_path: Pat
         train.parse_args(["--data", str(data), "--size", "128", "--num-downs", "6"])
 
 
+def test_help_explains_every_option_with_its_default(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        train.parse_args(["--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    comments = train.field_comments()
+    for field in dataclasses.fields(TrainConfig):
+        assert comments.get(field.name), f"TrainConfig.{field.name} has no comment for --help"
+        flag = "--" + field.name.replace("_", "-")
+        assert f"{flag} {field.name.upper()}" in text or f"{flag}, --no-" in text
+        assert " ".join(comments[field.name].split()) in text
+    assert "(default: 0.5)" in text and "(default: runs/sketch2face)" in text
+
+
 @pytest.mark.parametrize("recipe", [[], RECIPE_FLAGS], ids=["paper", "later-options"])
 def test_resume_continues_step_count_and_optimiser_and_matches_a_straight_run(
     data: Path, tmp_path: Path, recipe: list[str]
@@ -212,6 +226,24 @@ def test_init_from_a_generator_without_latent_warm_starts_a_latent_run(data: Pat
     assert all(torch.equal(mine[name], weight) for name, weight in saved.items())
     faces = trainer.G(torch.zeros(2, 1, 64, 64), seeds=[0, 1])
     assert (faces[0] - faces[1]).abs().mean() > 0  # without dropout, only the latent differs
+
+
+def test_latent_from_the_photo_trains_and_resumes_with_its_whitening(data: Path, tmp_path: Path) -> None:
+    flags = ["--z-dim", "8", "--z-from-photo"]
+    with pytest.raises(SystemExit, match="more than 8 photos"):  # the 8 training photos of `data`
+        run_cli(data, tmp_path / "few", *flags, "--steps", "2")
+    data = make_dataset(tmp_path / "data", train=12)
+    run_cli(data, tmp_path / "run", *flags, "--steps", "2")
+    saved = torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=True)["photo_latent"]
+    assert saved["whiten"].shape == (8, 8) and not torch.equal(saved["whiten"], torch.eye(8))
+    run_cli(data, tmp_path / "run", *flags, "--steps", "3", "--resume")
+    assert torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=True)["step"] == 3
+    generator = load_generator(tmp_path / "run" / "generator")
+    assert generator.z_dim == 8  # inference draws the latent from the seed, as for any latent model
+    with pytest.raises(SystemExit):
+        train.parse_args(["--data", str(data), "--z-from-photo", "--z-dim", "4"])
+    with pytest.raises(SystemExit):
+        train.parse_args(["--data", str(data), "--z-from-photo", "--z-dim", "8", "--lambda-ms", "1"])
 
 
 def test_resume_refuses_a_truncated_or_foreign_checkpoint(data: Path, tmp_path: Path) -> None:
