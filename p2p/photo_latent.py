@@ -9,47 +9,97 @@ weights to learn: eight colour statistics of the target photo, whitened over the
 they are roughly standard normal. The generator then learns to paint the colours it is given, and at
 inference a seed's standard-normal latent (`UNetGenerator.sample_z`) picks one set of colours from the
 photos' own spread. The inference code does not change; only training does.
+
+Two sets of statistics (`LATENTS`): "colours" includes the background's colour, so at inference the seed
+picks the background too, even for line art, which only ever had light backdrops in training; "face"
+leaves the background to the drawing and describes the face's light instead (its contrast and from which
+side it is lit) and the hair's colour.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 from torch import nn
 
-STATISTICS = ("face R", "face G", "face B", "border R", "border G", "border B", "hair brightness", "contrast")
-"""What each latent dimension encodes before whitening (ZCA keeps dimension i closest to statistic i)."""
+
+def brightness(pixels: torch.Tensor) -> torch.Tensor:
+    """Luma of N×3×… colours: N×…"""
+    return 0.299 * pixels[:, 0] + 0.587 * pixels[:, 1] + 0.114 * pixels[:, 2]
 
 
-def photo_statistics(photos: torch.Tensor) -> torch.Tensor:
-    """N×3×H×W photos in [-1, 1] → N×8: the mean colour of the centre half (the face of a portrait) and of
-    the outer eighth (the background), the brightness above the face's centre (hair or forehead) and the
-    standard deviation of the brightness (contrast)."""
+def regions(photos: torch.Tensor) -> dict[str, torch.Tensor]:
+    """The parts of an aligned portrait the statistics read: the centre half (the face), the outer eighth
+    (the background, N×3×pixels) and a band above the face's centre (hair or forehead)."""
     photos = photos.float()
     h, w = photos.shape[-2:]
-    face = photos[..., h // 4 : 3 * h // 4, w // 4 : 3 * w // 4].mean(dim=(-2, -1))
     ring = torch.ones(h, w, dtype=torch.bool, device=photos.device)
     ring[h // 8 : h - h // 8, w // 8 : w - w // 8] = False
-    border = photos[..., ring].mean(dim=-1)
-    luminance = 0.299 * photos[:, 0] + 0.587 * photos[:, 1] + 0.114 * photos[:, 2]
-    hair = luminance[:, h // 16 : h // 4, 3 * w // 8 : 5 * w // 8].mean(dim=(-2, -1))
-    contrast = luminance.flatten(1).std(dim=1)
-    return torch.cat([face, border, hair[:, None], contrast[:, None]], dim=1)
+    return {
+        "face": photos[..., h // 4 : 3 * h // 4, w // 4 : 3 * w // 4],
+        "border": photos[..., ring],
+        "hair": photos[..., h // 16 : h // 4, 3 * w // 8 : 5 * w // 8],
+    }
+
+
+def colour_statistics(photos: torch.Tensor) -> torch.Tensor:
+    """N×3×H×W photos in [-1, 1] → N×8: the mean colour of the face and of the background, the brightness
+    above the face (hair or forehead) and the standard deviation of the brightness (contrast)."""
+    parts = regions(photos)
+    hair = brightness(parts["hair"]).mean(dim=(-2, -1))
+    contrast = brightness(photos.float()).flatten(1).std(dim=1)
+    return torch.cat(
+        [parts["face"].mean(dim=(-2, -1)), parts["border"].mean(dim=-1), hair[:, None], contrast[:, None]], dim=1
+    )
+
+
+def face_statistics(photos: torch.Tensor) -> torch.Tensor:
+    """N×3×H×W photos in [-1, 1] → N×8, nothing of the background: the mean colour of the face, the
+    brightness and redness (red minus blue) of the hair band, the face's contrast, and how much brighter
+    its left half is than its right and its upper half than its lower (where the light comes from)."""
+    parts = regions(photos)
+    light = brightness(parts["face"])
+    half_h, half_w = light.shape[-2] // 2, light.shape[-1] // 2
+    hair = parts["hair"].mean(dim=(-2, -1))
+    columns = [
+        *parts["face"].mean(dim=(-2, -1)).T,
+        brightness(hair),
+        hair[:, 0] - hair[:, 2],
+        light.flatten(1).std(dim=1),
+        light[..., :half_w].mean(dim=(-2, -1)) - light[..., half_w:].mean(dim=(-2, -1)),
+        light[..., :half_h, :].mean(dim=(-2, -1)) - light[..., half_h:, :].mean(dim=(-2, -1)),
+    ]
+    return torch.stack(columns, dim=1)
+
+
+LATENTS: dict[str, tuple[tuple[str, ...], Callable[[torch.Tensor], torch.Tensor]]] = {
+    "colours": (("face R", "face G", "face B", "border R", "border G", "border B", "hair brightness", "contrast"),
+                colour_statistics),
+    "face": (("face R", "face G", "face B", "hair brightness", "hair redness", "face contrast",
+              "light from the left", "light from above"), face_statistics),
+}
+"""Statistics sets by name: what each latent dimension encodes before whitening, and how it is read."""
+STATISTICS = 8  # every set has as many statistics as the latent of the shipped model has dimensions
 
 
 class PhotoLatent(nn.Module):
     """photo → whitened statistics; `fit` sets the whitening from training photos (kept in the checkpoint)."""
 
-    def __init__(self) -> None:
+    def __init__(self, kind: str = "colours") -> None:
         super().__init__()
-        self.register_buffer("mean", torch.zeros(len(STATISTICS)))
-        self.register_buffer("whiten", torch.eye(len(STATISTICS)))
+        if kind not in LATENTS:
+            raise ValueError(f"unknown photo latent {kind!r}; one of {sorted(LATENTS)}")
+        self.statistics = LATENTS[kind][1]
+        self.register_buffer("mean", torch.zeros(STATISTICS))
+        self.register_buffer("whiten", torch.eye(STATISTICS))
 
     @torch.no_grad()
     def fit(self, photos: torch.Tensor) -> None:
         """ZCA whitening of the photos' statistics: afterwards they have zero mean and identity covariance."""
-        stats = photo_statistics(photos).double()
-        if len(stats) <= len(STATISTICS):
-            raise ValueError(f"fitting the photo latent needs more than {len(STATISTICS)} photos, got {len(stats)}")
+        stats = self.statistics(photos).double()
+        if len(stats) <= STATISTICS:
+            raise ValueError(f"fitting the photo latent needs more than {STATISTICS} photos, got {len(stats)}")
         mean = stats.mean(dim=0)
         values, vectors = torch.linalg.eigh(torch.cov((stats - mean).T))
         whiten = vectors @ torch.diag(values.clamp_min(1e-8).rsqrt()) @ vectors.T
@@ -58,4 +108,4 @@ class PhotoLatent(nn.Module):
 
     @torch.no_grad()
     def forward(self, photos: torch.Tensor) -> torch.Tensor:
-        return (photo_statistics(photos) - self.mean) @ self.whiten.T
+        return (self.statistics(photos) - self.mean) @ self.whiten.T

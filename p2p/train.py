@@ -54,7 +54,7 @@ from p2p.checkpoint import TrainState
 from p2p.data import PairedDataset
 from p2p.inference import cpu_has_bf16, tensor_to_image
 from p2p.model import UPSAMPLES, MultiscaleDiscriminator, UNetGenerator
-from p2p.photo_latent import STATISTICS, PhotoLatent
+from p2p.photo_latent import LATENTS, STATISTICS, PhotoLatent
 from p2p.weights import CheckpointError, export_generator, load_generator
 
 GAN_MODES = ("vanilla", "lsgan", "hinge", "none")
@@ -79,7 +79,7 @@ class TrainConfig:
     lambda_l1: float = 100.0  # weight of the L1 distance to the photo (paper: 100)
     lambda_fm: float = 0.0  # discriminator feature matching (pix2pixHD: 10)
     lambda_ms: float = 0.0  # mode seeking: reward faces that differ between two noise draws (Mao et al.: 1)
-    z_from_photo: bool = False  # in training the latent is the photo's colours and light (p2p.photo_latent); --z-dim 8
+    z_from_photo: str = ""  # colours | face: in training the latent is the photo's statistics (p2p.photo_latent)
     ms_size: int = 0  # compare the two draws shrunk to this many pixels a side: rewards colour, not shape (0: full)
     d_augment: bool = False  # DiffAugment (Zhao et al. 2020): D sees every pair shifted and cut out
     ema: float = 0.0  # decay of the generator weights' moving average, e.g. 0.999 (0: off)
@@ -130,8 +130,10 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
         parser.error("--ema is a decay in [0, 1), e.g. 0.999")
     if config.lambda_fm and config.gan_mode == "none":
         parser.error("--lambda-fm needs a discriminator (a --gan-mode other than none)")
-    if config.z_from_photo and (config.z_dim != len(STATISTICS) or config.lambda_ms):
-        parser.error(f"--z-from-photo needs --z-dim {len(STATISTICS)} and no mode seeking (--lambda-ms 0)")
+    if config.z_from_photo and config.z_from_photo not in LATENTS:
+        parser.error(f"--z-from-photo must be one of {sorted(LATENTS)}")
+    if config.z_from_photo and (config.z_dim != STATISTICS or config.lambda_ms):
+        parser.error(f"--z-from-photo needs --z-dim {STATISTICS} and no mode seeking (--lambda-ms 0)")
     if config.size != 2**config.num_downs:
         parser.error(f"--size {config.size} does not fit a U-Net with {config.num_downs} downsamplings")
     return config
@@ -328,7 +330,7 @@ class Trainer:
         """The whitening of the photo latent, from `count` training photos spread over the set (no jitter)."""
         photos = PairedDataset(self.config.data, "train", self.config.size, train=False)
         picked = np.unique(np.linspace(0, len(photos) - 1, min(count, len(photos))).round().astype(int))
-        latent = PhotoLatent()
+        latent = PhotoLatent(self.config.z_from_photo)
         try:
             latent.fit(torch.stack([photos[int(i)][1] for i in picked]))
         except ValueError as err:

@@ -229,7 +229,7 @@ def test_init_from_a_generator_without_latent_warm_starts_a_latent_run(data: Pat
 
 
 def test_latent_from_the_photo_trains_and_resumes_with_its_whitening(data: Path, tmp_path: Path) -> None:
-    flags = ["--z-dim", "8", "--z-from-photo"]
+    flags = ["--z-dim", "8", "--z-from-photo", "face"]
     with pytest.raises(SystemExit, match="more than 8 photos"):  # the 8 training photos of `data`
         run_cli(data, tmp_path / "few", *flags, "--steps", "2")
     data = make_dataset(tmp_path / "data", train=12)
@@ -241,9 +241,11 @@ def test_latent_from_the_photo_trains_and_resumes_with_its_whitening(data: Path,
     generator = load_generator(tmp_path / "run" / "generator")
     assert generator.z_dim == 8  # inference draws the latent from the seed, as for any latent model
     with pytest.raises(SystemExit):
-        train.parse_args(["--data", str(data), "--z-from-photo", "--z-dim", "4"])
+        train.parse_args(["--data", str(data), "--z-from-photo", "colours", "--z-dim", "4"])
     with pytest.raises(SystemExit):
-        train.parse_args(["--data", str(data), "--z-from-photo", "--z-dim", "8", "--lambda-ms", "1"])
+        train.parse_args(["--data", str(data), "--z-from-photo", "colours", "--z-dim", "8", "--lambda-ms", "1"])
+    with pytest.raises(SystemExit):
+        train.parse_args(["--data", str(data), "--z-from-photo", "background", "--z-dim", "8"])
 
 
 def test_resume_refuses_a_truncated_or_foreign_checkpoint(data: Path, tmp_path: Path) -> None:
