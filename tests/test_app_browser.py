@@ -16,7 +16,7 @@ from examples.face_strokes import face_strokes, replay
 from ui import images
 from ui.app_server import CHROMIUM, launch_chromium
 
-WAIT_S = 60  # generous: the CPU may be shared with training
+WAIT_S = 180  # generous: the CPU may be shared with training runs (60 s was not always enough with two)
 SETTLE_S = 1.0  # a face is final when the image has not changed for this long
 
 QUEUE_WARNINGS = "ignore::DeprecationWarning:gradio.queueing"  # pandas 3 deprecations inside Gradio
