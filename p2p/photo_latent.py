@@ -46,9 +46,10 @@ def regions(photos: torch.Tensor) -> dict[str, torch.Tensor]:
 def colour_statistics(photos: torch.Tensor) -> torch.Tensor:
     """N×3×H×W photos in [-1, 1] → N×8: the mean colour of the face and of the background, the brightness
     above the face (hair or forehead) and the standard deviation of the brightness (contrast)."""
+    photos = photos.float()
     parts = regions(photos)
     hair = brightness(parts["hair"]).mean(dim=(-2, -1))
-    contrast = brightness(photos.float()).flatten(1).std(dim=1)
+    contrast = brightness(photos).flatten(1).std(dim=1)
     return torch.cat(
         [parts["face"].mean(dim=(-2, -1)), parts["border"].mean(dim=-1), hair[:, None], contrast[:, None]], dim=1
     )

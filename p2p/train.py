@@ -283,7 +283,9 @@ class Trainer:
         self.D = MultiscaleDiscriminator(4, config.ndf, config.d_layers, config.norm, config.d_scales).to(self.device)
         if config.init_from and not config.resume:
             self.start_from_generator(config.init_from)
-        self.photo_latent = self.fit_photo_latent() if config.z_from_photo else None
+        self.photo_latent = PhotoLatent(config.z_from_photo).to(self.device) if config.z_from_photo else None
+        if self.photo_latent is not None and not config.resume:  # a resumed run loads its whitening back
+            self.fit_photo_latent(self.photo_latent)
         # The moving average is what gets exported: smoother weights, fewer GAN artefacts (Karras et al. 2018).
         self.G_ema = copy.deepcopy(self.G).requires_grad_(False) if config.ema else None
         if self.device.type == "cuda":
@@ -326,16 +328,14 @@ class Trainer:
         parts |= {"G_ema": self.G_ema} if self.G_ema is not None else {}
         return parts | ({"photo_latent": self.photo_latent} if self.photo_latent is not None else {})
 
-    def fit_photo_latent(self, count: int = 1000) -> PhotoLatent:
+    def fit_photo_latent(self, latent: PhotoLatent, count: int = 1000) -> None:
         """The whitening of the photo latent, from `count` training photos spread over the set (no jitter)."""
         photos = PairedDataset(self.config.data, "train", self.config.size, train=False)
         picked = np.unique(np.linspace(0, len(photos) - 1, min(count, len(photos))).round().astype(int))
-        latent = PhotoLatent(self.config.z_from_photo)
         try:
             latent.fit(torch.stack([photos[int(i)][1] for i in picked]))
         except ValueError as err:
             raise SystemExit(f"--z-from-photo: {err} in {self.config.data}/train") from err
-        return latent.to(self.device)
 
     def start_from_generator(self, source: str) -> None:
         """G's weights from a saved generator with this run's architecture, or the same one without this
