@@ -1,4 +1,4 @@
-# Quickstart: `make demo` starts the app, `make test` runs lint + all tests
+# Quickstart: `make demo` starts the app, `make test` runs lint (ruff check + format check) + all tests
 # (`make test-fast`: lint + the tests that start no servers, browsers or training processes).
 # Both create the virtual environment when it is missing and (re)install the
 # requirements only when a requirements file changed since the last install.
@@ -15,14 +15,17 @@ demo: $(VENV)/.installed-runtime
 
 test: $(VENV)/.installed-dev chromium
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 	$(PY) -m pytest
 
 test-fast: $(VENV)/.installed-dev
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 	$(PY) -m pytest -m "not slow" -q
 
 lint: $(VENV)/.installed-dev
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 
 bench: $(VENV)/.installed-runtime
 	@for script in benchmarks/*.py; do \

@@ -43,12 +43,15 @@ def main() -> None:
     for size in (64, 128):
         start = time.perf_counter()
         result = two_sample_test(fake, names[half:], real, names[:half], size)
-        print(f"two-sample test, {len(fake)} + {len(real)} images at {size} px: {time.perf_counter() - start:.1f} s "
-              f"(accuracy {result['accuracy']:.0%} on blurred vs sharp photos)")
+        print(
+            f"two-sample test, {len(fake)} + {len(real)} images at {size} px: {time.perf_counter() - start:.1f} s "
+            f"(accuracy {result['accuracy']:.0%} on blurred vs sharp photos)"
+        )
     start = time.perf_counter()
     found = sum(read_face(photo) is not None for photo in photos[:50])
-    print(f"dlib landmarks + descriptor: {1000 * (time.perf_counter() - start) / 50:.0f} ms per face "
-          f"({found}/50 found)")
+    print(
+        f"dlib landmarks + descriptor: {1000 * (time.perf_counter() - start) / 50:.0f} ms per face ({found}/50 found)"
+    )
 
 
 if __name__ == "__main__":

@@ -49,8 +49,10 @@ def cpu_name() -> str:
 def machine_info() -> str:
     """One line naming the software and hardware the numbers come from."""
     gpu = f", GPU: {torch.cuda.get_device_name()}" if torch.cuda.is_available() else ", no GPU"
-    return (f"torch {torch.__version__}, Python {platform.python_version()}, CPU: {cpu_name()} "
-            f"({os.cpu_count()} logical cores, torch threads {torch.get_num_threads()}){gpu}")
+    return (
+        f"torch {torch.__version__}, Python {platform.python_version()}, CPU: {cpu_name()} "
+        f"({os.cpu_count()} logical cores, torch threads {torch.get_num_threads()}){gpu}"
+    )
 
 
 def percentiles(fn: Callable[[int], object], runs: int, warmup: int, device: torch.device) -> tuple[float, float]:
@@ -87,10 +89,14 @@ def main(argv: list[str] | None = None) -> None:
     devices = [torch.device("cpu")] + ([torch.device("cuda")] if torch.cuda.is_available() else [])
     drawing = rasterize(face_strokes())  # the content does not change the timing
 
-    print(f"Inference latency, one 256×256 drawing (prepare + forward + to uint8), {runs} runs after "
-          f"{warmup} warm-up\n{machine_info()}\n")
-    print("| model | parameters | device | precision | p50 ms | p90 ms | vs fp32 (0-255) |\n"
-          "|---|---:|---|---|---:|---:|---:|")
+    print(
+        f"Inference latency, one 256×256 drawing (prepare + forward + to uint8), {runs} runs after "
+        f"{warmup} warm-up\n{machine_info()}\n"
+    )
+    print(
+        "| model | parameters | device | precision | p50 ms | p90 ms | vs fp32 (0-255) |\n"
+        "|---|---:|---|---|---:|---:|---:|"
+    )
     seeds = list(range(8))
     for name, model in models:
         params = sum(p.numel() for p in model.parameters())
@@ -103,8 +109,10 @@ def main(argv: list[str] | None = None) -> None:
                 reference = faces if reference is None else reference
                 where = torch.cuda.get_device_name(device) if device.type == "cuda" else "CPU"
                 dtype = {None: "fp32", torch.bfloat16: "bf16"}[generator.dtype]
-                print(f"| {name} | {params / 1e6:.1f} M | {where} | {precision} ({dtype}) | {p50:.1f} | {p90:.1f} "
-                      f"| {np.abs(faces - reference).mean():.2f} |")
+                print(
+                    f"| {name} | {params / 1e6:.1f} M | {where} | {precision} ({dtype}) | {p50:.1f} | {p90:.1f} "
+                    f"| {np.abs(faces - reference).mean():.2f} |"
+                )
     if not (args.checkpoint / "model.safetensors").is_file():
         print(f"\n(no shipped checkpoint at {args.checkpoint}: not timed)")
     print(f"\n{SHARED_CPU_NOTE}")

@@ -73,15 +73,24 @@ def main(argv: list[str] | None = None) -> None:
     warmup = 1 if args.quick else 2
     runs = [("cpu", "off"), ("cpu", "on")] + ([("cuda", "auto")] if torch.cuda.is_available() else [])
 
-    print(f"Training throughput, Trainer.train_step, batch {BATCH} at 256×256, {steps} steps after {warmup} "
-          f"warm-up\n{machine_info()}; CPU bf16 (AVX512-BF16/AMX): {'yes' if cpu_has_bf16() else 'no'}\n")
+    print(
+        f"Training throughput, Trainer.train_step, batch {BATCH} at 256×256, {steps} steps after {warmup} "
+        f"warm-up\n{machine_info()}; CPU bf16 (AVX512-BF16/AMX): {'yes' if cpu_has_bf16() else 'no'}\n"
+    )
     print("| generator | device | precision | images/s | s/step |\n|---|---|---|---:|---:|")
     with tempfile.TemporaryDirectory() as tmp:
         write_dataset(Path(tmp) / "data")
         for ngf in (32, 64):
             for device, amp in runs:
-                config = TrainConfig(data=str(Path(tmp) / "data"), out=str(Path(tmp) / "run"), ngf=ngf,
-                                     batch_size=BATCH, workers=0, device=device, amp=amp)
+                config = TrainConfig(
+                    data=str(Path(tmp) / "data"),
+                    out=str(Path(tmp) / "run"),
+                    ngf=ngf,
+                    batch_size=BATCH,
+                    workers=0,
+                    device=device,
+                    amp=amp,
+                )
                 rate, precision = throughput(config, steps, warmup)
                 where = torch.cuda.get_device_name() if device == "cuda" else "CPU"
                 print(f"| unet_256, ngf={ngf} (D ndf=64) | {where} | {precision} | {rate:.2f} | {BATCH / rate:.2f} |")

@@ -70,9 +70,7 @@ def load(path: Path, config: dict[str, Any], parts: dict[str, Stateful], default
     asked = {k: config[k] for k in ARCHITECTURE}
     if architecture != asked:
         differ = {k: (architecture[k], asked[k]) for k in ARCHITECTURE if architecture[k] != asked[k]}
-        raise CheckpointReadError(
-            f"--resume: {path} was trained with another architecture (saved, asked): {differ}"
-        )
+        raise CheckpointReadError(f"--resume: {path} was trained with another architecture (saved, asked): {differ}")
     missing = [name for name in parts if name not in saved]
     if missing:
         raise CheckpointReadError(f"--resume: {path} has no {', '.join(missing)} (made with other options?)")
@@ -82,4 +80,3 @@ def load(path: Path, config: dict[str, Any], parts: dict[str, Stateful], default
     if saved["rng_cuda"] and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(saved["rng_cuda"])
     return TrainState(saved["step"], saved["epoch"], saved["batch_in_epoch"])
-

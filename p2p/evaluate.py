@@ -66,8 +66,10 @@ SEED_PER_DRAWING = 1_000_000  # drawing i of a set also gets a face of seed SEED
 
 
 def faces_in_batches(
-    generator: FaceGenerator, items: Iterable[tuple[np.ndarray, T]],
-    seeds: Sequence[int] | Callable[[int], Sequence[int]], batch_size: int,
+    generator: FaceGenerator,
+    items: Iterable[tuple[np.ndarray, T]],
+    seeds: Sequence[int] | Callable[[int], Sequence[int]],
+    batch_size: int,
 ) -> Iterator[tuple[np.ndarray, T, list[np.ndarray]]]:
     """(drawing, tag, one face per seed) for each (drawing, tag), with forward passes batched over drawings
     and seeds; lazy, so a large split is never all in memory. `seeds` are every drawing's seeds, or a
@@ -77,8 +79,9 @@ def faces_in_batches(
     items, start = iter(items), 0
     while chunk := list(itertools.islice(items, per_batch)):
         chunk_seeds = [list(seeds_of(start + k)) for k in range(len(chunk))]
-        faces = generator.generate([d for (d, _), own in zip(chunk, chunk_seeds) for _ in own],
-                                   [s for own in chunk_seeds for s in own])
+        faces = generator.generate(
+            [d for (d, _), own in zip(chunk, chunk_seeds) for _ in own], [s for own in chunk_seeds for s in own]
+        )
         for k, (drawing, tag) in enumerate(chunk):
             count = len(chunk_seeds[k])
             yield drawing, tag, faces[k * count : (k + 1) * count]
@@ -183,8 +186,12 @@ class Realism:
         generated, real = generated.capped(self.per_sample), real.capped(self.per_sample)
         tags = generated.tags if len(set(generated.tags)) > 1 else None
         try:
-            return {str(size): realism.two_sample_test(generated.images, generated.groups, real.images, real.groups,
-                                                       size, tags) for size in self.sizes[: None if all_sizes else 1]}
+            return {
+                str(size): realism.two_sample_test(
+                    generated.images, generated.groups, real.images, real.groups, size, tags
+                )
+                for size in self.sizes[: None if all_sizes else 1]
+            }
         except ValueError as err:
             return {"skipped": str(err)}
 
@@ -251,8 +258,15 @@ def rgb(drawing: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(drawing, cv2.COLOR_GRAY2RGB)
 
 
-def evaluate_pairs(generator: FaceGenerator, data: Path, files: Sequence[Path], seeds: Sequence[int],
-                   batch_size: int, tests: Realism, out: Path) -> tuple[dict[str, object], Sample]:
+def evaluate_pairs(
+    generator: FaceGenerator,
+    data: Path,
+    files: Sequence[Path],
+    seeds: Sequence[int],
+    batch_size: int,
+    tests: Realism,
+    out: Path,
+) -> tuple[dict[str, object], Sample]:
     """Every measure of the faces made from the split's drawings, the contact sheet, and the real photos
     (as a two-sample test sample, for the folder sets)."""
     sources = pair_sources(data, files)
@@ -267,11 +281,16 @@ def evaluate_pairs(generator: FaceGenerator, data: Path, files: Sequence[Path], 
     style_likeness: dict[tuple[str, str], Likeness] = defaultdict(Likeness)
     rows = []
     pairs = ((generator.prepare(drawing), photo) for drawing, photo in map(read_pair, files))
-    for index, (drawing, (photo, source), faces) in enumerate(tqdm(
-        faces_in_batches(generator, ((d, (p, s)) for (d, p), s in zip(pairs, sources)), with_own_seed(seeds),
-                         batch_size),
-        total=len(files), desc="validation", unit="pair",
-    )):
+    for index, (drawing, (photo, source), faces) in enumerate(
+        tqdm(
+            faces_in_batches(
+                generator, ((d, (p, s)) for (d, p), s in zip(pairs, sources)), with_own_seed(seeds), batch_size
+            ),
+            total=len(files),
+            desc="validation",
+            unit="pair",
+        )
+    ):
         faces, own_seed_face = faces[:-1], faces[-1]
         photo = tile(photo, generator.size)  # at the generator's resolution
         style = source.style or "all"
@@ -306,20 +325,34 @@ def evaluate_pairs(generator: FaceGenerator, data: Path, files: Sequence[Path], 
 
     tqdm.write("two-sample tests: validation faces")
     first = tests.test(faces_by_seed[seeds[0]], photos)
-    per_seed = {str(seed): {"realism": first if seed == seeds[0] else tests.test(faces_by_seed[seed], photos, False),
-                            "likeness": likeness[seed].summary()} for seed in seeds}
-    control = control_photos(data, files[0].parent.name, thumb, min(tests.per_sample, len(photos.images)))
-    styles = {
-        style: {
-            "pairs": len(scores["l1"]),
-            **{name: mean(scores[name]) for name in ("l1", "psnr", "ssim")},
-            "realism": {size: {"accuracy": test.get("by_tag", {}).get(style)}  # judged by the split's test
-                        for size, test in first.items() if size != "skipped"},
-            "likeness": {"face": style_likeness[style, "face"].summary(),
-                         "drawing": style_likeness[style, "drawing"].summary()},
+    per_seed = {
+        str(seed): {
+            "realism": first if seed == seeds[0] else tests.test(faces_by_seed[seed], photos, False),
+            "likeness": likeness[seed].summary(),
         }
-        for style, scores in sorted(per_style.items())
-    } if len(per_style) > 1 else {}  # one style: the same as the whole split
+        for seed in seeds
+    }
+    control = control_photos(data, files[0].parent.name, thumb, min(tests.per_sample, len(photos.images)))
+    styles = (
+        {
+            style: {
+                "pairs": len(scores["l1"]),
+                **{name: mean(scores[name]) for name in ("l1", "psnr", "ssim")},
+                "realism": {
+                    size: {"accuracy": test.get("by_tag", {}).get(style)}  # judged by the split's test
+                    for size, test in first.items()
+                    if size != "skipped"
+                },
+                "likeness": {
+                    "face": style_likeness[style, "face"].summary(),
+                    "drawing": style_likeness[style, "drawing"].summary(),
+                },
+            }
+            for style, scores in sorted(per_style.items())
+        }
+        if len(per_style) > 1
+        else {}
+    )  # one style: the same as the whole split
     result = {
         "pairs": len(files),
         **{name: mean(generated[name]) for name in ("l1", "psnr", "ssim", "seed_diversity", "color_spread")},
@@ -329,8 +362,10 @@ def evaluate_pairs(generator: FaceGenerator, data: Path, files: Sequence[Path], 
         "likeness": {"face": per_seed[str(seeds[0])]["likeness"], "drawing": likeness["drawing"].summary()},
         "styles": styles,
         "per_seed": per_seed,
-        "seed_per_drawing": {"realism": tests.test(own_seed_faces, photos, False),
-                             "likeness": likeness["own seed"].summary()},
+        "seed_per_drawing": {
+            "realism": tests.test(own_seed_faces, photos, False),
+            "likeness": likeness["own seed"].summary(),
+        },
     }
     return result, photos
 
@@ -339,8 +374,17 @@ def drawing_files(folder: Path) -> list[Path]:
     return [path for path in list_files(folder) if path.suffix.lower() in IMAGE_SUFFIXES]
 
 
-def evaluate_folder(generator: FaceGenerator, name: str, folder: Path, seeds: Sequence[int], batch_size: int,
-                    limit: int, tests: Realism, photos: Sample, out: Path) -> dict[str, object]:
+def evaluate_folder(
+    generator: FaceGenerator,
+    name: str,
+    folder: Path,
+    seeds: Sequence[int],
+    batch_size: int,
+    limit: int,
+    tests: Realism,
+    photos: Sample,
+    out: Path,
+) -> dict[str, object]:
     """Faces from drawings without photos: reference-free metrics, the two-sample test against the validation
     photos, likeness to the drawing, and the folder's sheet `NAME_sheet.png`."""
     files = spread(drawing_files(folder), limit)
@@ -357,7 +401,9 @@ def evaluate_folder(generator: FaceGenerator, name: str, folder: Path, seeds: Se
     faces, own_seed_faces, likeness, cells = Sample(photos.size), Sample(photos.size), Likeness(), []
     for drawing, (index, path), samples in tqdm(
         faces_in_batches(generator, readable(), with_own_seed(seeds), batch_size),
-        total=len(files), desc=name, unit="drawing",
+        total=len(files),
+        desc=name,
+        unit="drawing",
     ):
         samples, own_seed_face = samples[:-1], samples[-1]
         group = path.relative_to(folder).as_posix() if folder.is_dir() else path.name
@@ -371,8 +417,9 @@ def evaluate_folder(generator: FaceGenerator, name: str, folder: Path, seeds: Se
         if len(seeds) > 1:
             scores["seed_diversity"].append(metrics.seed_diversity(samples))
             if face_seen is not None:
-                scores["color_spread"].append(metrics.color_spread(samples, face_mask(face_seen.points,
-                                                                                     samples[0].shape)))
+                scores["color_spread"].append(
+                    metrics.color_spread(samples, face_mask(face_seen.points, samples[0].shape))
+                )
         if index in picks:
             cells.append([tile(image, SKETCH_TILE) for image in (drawing.pixels, *samples[:2])])
     if not cells:
@@ -403,29 +450,43 @@ def accuracies(test: dict) -> str:
 
 
 def likeness_line(s: dict) -> str:
-    return (f"dlib found {fmt(s['detected'], '.0%')}, landmark error {fmt(s['landmark_error'], '.3f')}, "
-            f"descriptor distance {fmt(s['descriptor_distance'], '.3f')}, same person {fmt(s['same_person'], '.0%')}")
+    return (
+        f"dlib found {fmt(s['detected'], '.0%')}, landmark error {fmt(s['landmark_error'], '.3f')}, "
+        f"descriptor distance {fmt(s['descriptor_distance'], '.3f')}, same person {fmt(s['same_person'], '.0%')}"
+    )
 
 
 def summary(result: dict) -> str:
     """A readable digest of metrics.json."""
     lines = [f"{'metric':<24}{'generated':>12}{'true photo':>12}", "-" * 48]
-    for name, key, spec in [("L1 (0-255) ↓", "l1", ".2f"), ("PSNR (dB) ↑", "psnr", ".2f"), ("SSIM ↑", "ssim", ".3f"),
-                            ("seed diversity (0-255)", "seed_diversity", ".2f"),
-                            ("colour spread (0-255)", "color_spread", ".2f")]:
+    for name, key, spec in [
+        ("L1 (0-255) ↓", "l1", ".2f"),
+        ("PSNR (dB) ↑", "psnr", ".2f"),
+        ("SSIM ↑", "ssim", ".3f"),
+        ("seed diversity (0-255)", "seed_diversity", ".2f"),
+        ("colour spread (0-255)", "color_spread", ".2f"),
+    ]:
         lines.append(f"{name:<24}{fmt(result[key], spec):>12}")
-    for name, key, spec in [("colourfulness", "colorfulness", ".1f"), ("sharpness", "sharpness", ".0f"),
-                            ("face detected", "face_detection_rate", ".0%")]:
+    for name, key, spec in [
+        ("colourfulness", "colorfulness", ".1f"),
+        ("sharpness", "sharpness", ".0f"),
+        ("face detected", "face_detection_rate", ".0%"),
+    ]:
         lines.append(f"{name:<24}{fmt(result[key]['generated'], spec):>12}{fmt(result[key]['photo'], spec):>12}")
-    lines += ["", "two-sample test accuracy (0.5 = indistinguishable from the photos):",
-              f"  faces, seed {result['seeds'][0]}: {accuracies(result['realism'])}",
-              f"  control, photos vs photos of other people: {accuracies(result['control'])}",
-              f"  face vs photo:    {likeness_line(result['likeness']['face'])}",
-              f"  drawing vs photo: {likeness_line(result['likeness']['drawing'])}"]
+    lines += [
+        "",
+        "two-sample test accuracy (0.5 = indistinguishable from the photos):",
+        f"  faces, seed {result['seeds'][0]}: {accuracies(result['realism'])}",
+        f"  control, photos vs photos of other people: {accuracies(result['control'])}",
+        f"  face vs photo:    {likeness_line(result['likeness']['face'])}",
+        f"  drawing vs photo: {likeness_line(result['likeness']['drawing'])}",
+    ]
     for style, s in result["styles"].items():
-        lines.append(f"  style {style} ({s['pairs']} pairs): L1 {fmt(s['l1'], '.2f')}, two-sample "
-                     f"{accuracies(s['realism'])}, same person {fmt(s['likeness']['face']['same_person'], '.0%')} "
-                     f"(drawing {fmt(s['likeness']['drawing']['same_person'], '.0%')})")
+        lines.append(
+            f"  style {style} ({s['pairs']} pairs): L1 {fmt(s['l1'], '.2f')}, two-sample "
+            f"{accuracies(s['realism'])}, same person {fmt(s['likeness']['face']['same_person'], '.0%')} "
+            f"(drawing {fmt(s['likeness']['drawing']['same_person'], '.0%')})"
+        )
     for seed, s in result["per_seed"].items():
         lines.append(f"  seed {seed}: two-sample {accuracies(s['realism'])}, {likeness_line(s['likeness'])}")
     own = result["seed_per_drawing"]
@@ -434,14 +495,17 @@ def summary(result: dict) -> str:
         if s is None:
             continue
         label = "human sketches" if name == "sketches" else f"drawings '{name}'"
-        lines += ["", f"{s['count']} {label}: colourfulness {fmt(s['colorfulness'], '.1f')}, "
-                  f"sharpness {fmt(s['sharpness'], '.0f')}, face detected {fmt(s['face_detection_rate'], '.0%')}, "
-                  f"seed diversity {fmt(s['seed_diversity'], '.2f')}, colour spread {fmt(s['color_spread'], '.2f')}",
-                  f"  two-sample vs validation photos: {accuracies(s['realism'])} "
-                  f"(a seed per drawing: {accuracies(s['realism_seed_per_drawing'])})",
-                  f"  dlib finds a face in {fmt(s['dlib_detected']['drawing'], '.0%')} of the drawings, "
-                  f"{fmt(s['dlib_detected']['face'], '.0%')} of the faces",
-                  f"  face vs drawing: {likeness_line(s['likeness_to_drawing'])}"]
+        lines += [
+            "",
+            f"{s['count']} {label}: colourfulness {fmt(s['colorfulness'], '.1f')}, "
+            f"sharpness {fmt(s['sharpness'], '.0f')}, face detected {fmt(s['face_detection_rate'], '.0%')}, "
+            f"seed diversity {fmt(s['seed_diversity'], '.2f')}, colour spread {fmt(s['color_spread'], '.2f')}",
+            f"  two-sample vs validation photos: {accuracies(s['realism'])} "
+            f"(a seed per drawing: {accuracies(s['realism_seed_per_drawing'])})",
+            f"  dlib finds a face in {fmt(s['dlib_detected']['drawing'], '.0%')} of the drawings, "
+            f"{fmt(s['dlib_detected']['face'], '.0%')} of the faces",
+            f"  face vs drawing: {likeness_line(s['likeness_to_drawing'])}",
+        ]
     return "\n".join(lines)
 
 
@@ -470,21 +534,38 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--split", default="val")
     parser.add_argument("--checkpoint", default=None, help="model folder or Hub id (default: the shipped model)")
     parser.add_argument("--out", type=Path, default=Path("runs/evaluate"), help="folder for metrics.json and sheets")
-    parser.add_argument("--limit", type=int, default=0,
-                        help="at most N pairs, and N drawings per folder, spread over each (0: all)")
-    parser.add_argument("--quick", action="store_true",
-                        help=f"for ablations: --limit {QUICK_LIMIT} unless given, and --sizes 64 unless given")
+    parser.add_argument(
+        "--limit", type=int, default=0, help="at most N pairs, and N drawings per folder, spread over each (0: all)"
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"for ablations: --limit {QUICK_LIMIT} unless given, and --sizes 64 unless given",
+    )
     parser.add_argument("--seeds", default="0,1,2", help="comma-separated noise seeds; the first is scored")
     parser.add_argument("--sketches", type=Path, default=None, help="a folder of human sketches without photos")
-    parser.add_argument("--drawings", action="append", default=[], metavar="NAME=DIR",
-                        help="another folder of drawings without photos (repeatable); its sheet is NAME_sheet.png")
+    parser.add_argument(
+        "--drawings",
+        action="append",
+        default=[],
+        metavar="NAME=DIR",
+        help="another folder of drawings without photos (repeatable); its sheet is NAME_sheet.png",
+    )
     parser.add_argument("--sizes", default=None, help="two-sample test resolutions in px (default 64,128)")
-    parser.add_argument("--per-sample", type=int, default=PER_SAMPLE,
-                        help=f"images per sample in a two-sample test (default {PER_SAMPLE})")
+    parser.add_argument(
+        "--per-sample",
+        type=int,
+        default=PER_SAMPLE,
+        help=f"images per sample in a two-sample test (default {PER_SAMPLE})",
+    )
     parser.add_argument("--batch-size", type=int, default=16, help="images per forward pass")
     parser.add_argument("--device", default=None, help="cuda, cpu, ... (default: cuda when available)")
-    parser.add_argument("--precision", choices=PRECISIONS, default="fp32",
-                        help="generator precision (default fp32: the same faces on every machine)")
+    parser.add_argument(
+        "--precision",
+        choices=PRECISIONS,
+        default="fp32",
+        help="generator precision (default fp32: the same faces on every machine)",
+    )
     args = parser.parse_args(argv)
     seeds = parse_ints(parser, "--seeds", args.seeds)
     sizes = tuple(parse_ints(parser, "--sizes", args.sizes or ("64" if args.quick else "64,128")))
@@ -514,8 +595,12 @@ def main(argv: list[str] | None = None) -> int:
         "seeds": seeds,
         "image_size": generator.size,
         "precision": args.precision,
-        "two_sample_test": {"sizes": list(sizes), "per_sample": args.per_sample, "steps": realism.STEPS,
-                            "real": f"photos of the {args.split} people, as stored (JPEG {JPEG_QUALITY})"},
+        "two_sample_test": {
+            "sizes": list(sizes),
+            "per_sample": args.per_sample,
+            "steps": realism.STEPS,
+            "real": f"photos of the {args.split} people, as stored (JPEG {JPEG_QUALITY})",
+        },
         **pairs,
     }
     for name, folder in folders:

@@ -119,9 +119,7 @@ class FaceGenerator:
     handling), then `generate(drawings, seeds)` → faces. `generate` also takes raw images.
     """
 
-    def __init__(
-        self, model: UNetGenerator, device: str | torch.device | None = None, precision: str = "auto"
-    ) -> None:
+    def __init__(self, model: UNetGenerator, device: str | torch.device | None = None, precision: str = "auto") -> None:
         self.device = torch.device(device) if device else default_device()
         self.dtype = inference_dtype(precision, self.device)
         # `model` is changed in place: its weights are stored in the inference dtype (autocast would cast

@@ -72,6 +72,7 @@ class Likeness:
 
     def summary(self) -> dict[str, float | int | None]:
         """Detection rate and same-person share over all compared faces; errors and distances over detected ones."""
+
         def mean(name: str) -> float | None:
             return float(np.mean(self.scores[name])) if self.scores[name] else None
 

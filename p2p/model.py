@@ -110,9 +110,7 @@ class UNetGenerator(
         self.ups = nn.ModuleList()
         for i in reversed(range(1, num_downs)):
             c_in = widths[i] if i == num_downs - 1 else 2 * widths[i]
-            self.ups.append(
-                nn.Sequential(nn.ReLU(), up(c_in, widths[i - 1]), _norm(norm, widths[i - 1]))
-            )
+            self.ups.append(nn.Sequential(nn.ReLU(), up(c_in, widths[i - 1]), _norm(norm, widths[i - 1])))
         self.ups.append(nn.Sequential(nn.ReLU(), up(2 * widths[0], out_channels), nn.Tanh()))
         # Dropout follows the decoder blocks just outside the innermost one, as in the
         # reference unet_256 (three of them for num_downs=8).
@@ -252,8 +250,9 @@ class MultiscaleDiscriminator(nn.Module):
     structure (a 70×70 patch at half resolution covers 140×140 pixels).
     """
 
-    def __init__(self, in_channels: int = 4, ndf: int = 64, n_layers: int = 3, norm: str = "instance",
-                 scales: int = 1) -> None:
+    def __init__(
+        self, in_channels: int = 4, ndf: int = 64, n_layers: int = 3, norm: str = "instance", scales: int = 1
+    ) -> None:
         super().__init__()
         self.scales = nn.ModuleList([PatchDiscriminator(in_channels, ndf, n_layers, norm) for _ in range(scales)])
 

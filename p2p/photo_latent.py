@@ -75,10 +75,23 @@ def face_statistics(photos: torch.Tensor) -> torch.Tensor:
 
 
 LATENTS: dict[str, tuple[tuple[str, ...], Callable[[torch.Tensor], torch.Tensor]]] = {
-    "colours": (("face R", "face G", "face B", "border R", "border G", "border B", "hair brightness", "contrast"),
-                colour_statistics),
-    "face": (("face R", "face G", "face B", "hair brightness", "hair redness", "face contrast",
-              "light from the left", "light from above"), face_statistics),
+    "colours": (
+        ("face R", "face G", "face B", "border R", "border G", "border B", "hair brightness", "contrast"),
+        colour_statistics,
+    ),
+    "face": (
+        (
+            "face R",
+            "face G",
+            "face B",
+            "hair brightness",
+            "hair redness",
+            "face contrast",
+            "light from the left",
+            "light from above",
+        ),
+        face_statistics,
+    ),
 }
 """Statistics sets by name: what each latent dimension encodes before whitening, and how it is read."""
 STATISTICS = 8  # every set has as many statistics as the latent of the shipped model has dimensions

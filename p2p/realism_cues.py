@@ -109,12 +109,19 @@ def mean_and_spread(images: Sequence[np.ndarray]) -> list[np.ndarray]:
     """The mean image, and each pixel's standard deviation across the set (grey, ×3 so that 85 is white)."""
     stack = np.stack(images).astype(np.float64)
     spread = stack.mean(axis=3).std(axis=0) * 3
-    return [np.clip(stack.mean(axis=0), 0, 255).astype(np.uint8),
-            cv2.cvtColor(np.clip(spread, 0, 255).astype(np.uint8), cv2.COLOR_GRAY2RGB)]
+    return [
+        np.clip(stack.mean(axis=0), 0, 255).astype(np.uint8),
+        cv2.cvtColor(np.clip(spread, 0, 255).astype(np.uint8), cv2.COLOR_GRAY2RGB),
+    ]
 
 
-def faces_and_photos(generator: FaceGenerator, data: Path, split: str, seed: int | None, batch_size: int,
-                     ) -> tuple[Sample, Sample]:
+def faces_and_photos(
+    generator: FaceGenerator,
+    data: Path,
+    split: str,
+    seed: int | None,
+    batch_size: int,
+) -> tuple[Sample, Sample]:
     """One face per photo of the split, from the photo's first drawing, and the photos, as two-sample test
     samples at the generator's size (faces stored as JPEG like the photos; each image's person). Every face
     has noise `seed`, or with None a seed of its own (`p2p.evaluate.with_own_seed`)."""
@@ -123,8 +130,9 @@ def faces_and_photos(generator: FaceGenerator, data: Path, split: str, seed: int
     items = ((generator.prepare(drawing), (photo, person)) for (drawing, photo), person in pairs)
     faces, photos = Sample(generator.size), Sample(generator.size)
     seeds = with_own_seed([]) if seed is None else [seed]
-    for _, (photo, person), (face,) in tqdm(faces_in_batches(generator, items, seeds, batch_size),
-                                           total=len(unique), desc="faces", unit="face"):
+    for _, (photo, person), (face,) in tqdm(
+        faces_in_batches(generator, items, seeds, batch_size), total=len(unique), desc="faces", unit="face"
+    ):
         faces.add(face, person, generated=True)
         photos.add(photo, person, generated=False)
     return faces, photos
@@ -135,10 +143,16 @@ def realism_cues(faces: Sample, photos: Sample, sizes: Sequence[int]) -> dict[st
     table = {}
     for name, remove in tqdm(CUES.items(), desc="two-sample tests", unit="cue"):
         try:
-            table[name] = {str(size): realism.two_sample_test([remove(f) for f in faces.images], faces.groups,
-                                                              [remove(p) for p in photos.images], photos.groups,
-                                                              size)["accuracy"]
-                           for size in sizes}
+            table[name] = {
+                str(size): realism.two_sample_test(
+                    [remove(f) for f in faces.images],
+                    faces.groups,
+                    [remove(p) for p in photos.images],
+                    photos.groups,
+                    size,
+                )["accuracy"]
+                for size in sizes
+            }
         except ValueError as err:
             table[name] = {"skipped": str(err)}
     return table
@@ -149,11 +163,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, required=True, help="a data_prep.build output folder")
     parser.add_argument("--split", default="val")
     parser.add_argument("--checkpoint", default=None, help="model folder or Hub id (default: the shipped model)")
-    parser.add_argument("--seed", default="0",
-                        help="the noise seed of every face, or 'own': a seed of its own for each (as p2p.evaluate)")
+    parser.add_argument(
+        "--seed",
+        default="0",
+        help="the noise seed of every face, or 'own': a seed of its own for each (as p2p.evaluate)",
+    )
     parser.add_argument("--sizes", default="16,64", help="two-sample test resolutions in px (default 16,64)")
-    parser.add_argument("--per-sample", type=int, default=PER_SAMPLE,
-                        help=f"images per sample (default {PER_SAMPLE}, as p2p.evaluate)")
+    parser.add_argument(
+        "--per-sample", type=int, default=PER_SAMPLE, help=f"images per sample (default {PER_SAMPLE}, as p2p.evaluate)"
+    )
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--device", default=None)
     parser.add_argument("--precision", choices=PRECISIONS, default="fp32")
@@ -170,8 +188,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(str(err))
     faces, photos = faces.capped(args.per_sample), photos.capped(args.per_sample)
     table = realism_cues(faces, photos, sizes)
-    stats = {name: {**statistics(sample.images), "fixed_pattern": fixed_pattern(sample.images)}
-             for name, sample in (("faces", faces), ("photos", photos))}
+    stats = {
+        name: {**statistics(sample.images), "fixed_pattern": fixed_pattern(sample.images)}
+        for name, sample in (("faces", faces), ("photos", photos))
+    }
 
     print(f"{'faces vs photos, both':<32}" + "".join(f"{s:>8}px" for s in sizes))
     for name, accuracy in table.items():
@@ -181,9 +201,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name.replace('_', ' ')}: faces {stats['faces'][name]:.1f}, photos {stats['photos'][name]:.1f}")
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
-        result = {"data": str(args.data), "split": args.split, "checkpoint": args.checkpoint,
-                  "seed": args.seed if seed is None else seed,
-                  "images": len(faces.images), "two_sample_test": table, "statistics": stats}
+        result = {
+            "data": str(args.data),
+            "split": args.split,
+            "checkpoint": args.checkpoint,
+            "seed": args.seed if seed is None else seed,
+            "images": len(faces.images),
+            "two_sample_test": table,
+            "statistics": stats,
+        }
         (args.out / "cues.json").write_text(json.dumps(result, indent=2) + "\n")
         columns = [join(mean_and_spread(sample.images), 0, 4) for sample in (photos, faces)]
         write_png(args.out / "cues.png", join(columns, 1, 4))

@@ -31,18 +31,22 @@ def blurred(sigma: float) -> Callable[[np.ndarray, int], np.ndarray]:
 
 def shrunk(factor: int) -> Callable[[np.ndarray, int], np.ndarray]:
     """Down by `factor` and back up: the detail a generator working at 1/factor the resolution would lack."""
+
     def degrade(image: np.ndarray, _: int) -> np.ndarray:
         h, w = image.shape[:2]
         small = cv2.resize(image, (w // factor, h // factor), interpolation=cv2.INTER_AREA)
         return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
+
     return degrade
 
 
 def noisy(sigma: float) -> Callable[[np.ndarray, int], np.ndarray]:
     """Gaussian pixel noise, drawn from the image's index: the same copy on every run."""
+
     def degrade(image: np.ndarray, index: int) -> np.ndarray:
         noise = np.random.default_rng(index).normal(0.0, sigma, image.shape)
         return np.clip(image + noise, 0, 255).astype(np.uint8)
+
     return degrade
 
 
@@ -80,8 +84,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, required=True, help="a data_prep.build output folder")
     parser.add_argument("--split", default="val")
     parser.add_argument("--sizes", default="64,128", help="two-sample test resolutions in px (default 64,128)")
-    parser.add_argument("--per-sample", type=int, default=PER_SAMPLE,
-                        help=f"images per sample in a two-sample test (default {PER_SAMPLE}, as p2p.evaluate)")
+    parser.add_argument(
+        "--per-sample",
+        type=int,
+        default=PER_SAMPLE,
+        help=f"images per sample in a two-sample test (default {PER_SAMPLE}, as p2p.evaluate)",
+    )
     parser.add_argument("--out", type=Path, default=None, help="also write the scale to this JSON file")
     args = parser.parse_args(argv)
     sizes = tuple(parse_ints(parser, "--sizes", args.sizes))

@@ -76,40 +76,58 @@ def rows_for(runs: Sequence[dict]) -> list[Row]:
     seeds = sorted({str(s) for run in runs for s in run.get("seeds", [])}, key=int)
     styles = sorted({style for run in runs for style in run.get("styles", {})})
     folders = [("sketches", "FS2K sketches")] + sorted(
-        {(f"drawings.{name}", f"drawings '{name}'") for run in runs for name in run.get("drawings", {})})
+        {(f"drawings.{name}", f"drawings '{name}'") for run in runs for name in run.get("drawings", {})}
+    )
     sizes = sorted({str(size) for run in runs for size in get(run, "two_sample_test", "sizes") or []}, key=int)
     first = sizes[0] if sizes else "64"
     rows: list[Row] = []
     for seed in seeds:
-        rows += [(f"two-sample {size} px ↓, seed {seed}",
-                  lambda m, s=seed, z=size: two_sample(get(m, "per_seed", s, "realism"), z)) for size in sizes]
-    rows.append((f"two-sample {first} px ↓, a seed per drawing",
-                 lambda m: two_sample(get(m, "seed_per_drawing", "realism"), first)))
+        rows += [
+            (
+                f"two-sample {size} px ↓, seed {seed}",
+                lambda m, s=seed, z=size: two_sample(get(m, "per_seed", s, "realism"), z),
+            )
+            for size in sizes
+        ]
+    rows.append(
+        (
+            f"two-sample {first} px ↓, a seed per drawing",
+            lambda m: two_sample(get(m, "seed_per_drawing", "realism"), first),
+        )
+    )
     rows.append((f"control: photos vs other people's, {first} px", lambda m: two_sample(m.get("control"), first)))
     for seed in seeds:
-        rows += [(f"same person ↑, seed {seed}", lambda m, s=seed: same_person(get(m, "per_seed", s, "likeness"))),
-                 (f"landmark error ↓, seed {seed}",
-                  lambda m, s=seed: landmark_error(get(m, "per_seed", s, "likeness"))),
-                 (f"dlib finds a face, seed {seed}",
-                  lambda m, s=seed: share(get(m, "per_seed", s, "likeness", "detected")))]
-    rows += [("same person ↑, a seed per drawing", lambda m: same_person(get(m, "seed_per_drawing", "likeness"))),
-             ("landmark error ↓, a seed per drawing",
-              lambda m: landmark_error(get(m, "seed_per_drawing", "likeness"))),
-             ("seed diversity ↑ (0–255)", lambda m: number(m.get("seed_diversity"))),
-             ("colour spread ↑ (0–255)", lambda m: number(m.get("color_spread")))]
+        rows += [
+            (f"same person ↑, seed {seed}", lambda m, s=seed: same_person(get(m, "per_seed", s, "likeness"))),
+            (f"landmark error ↓, seed {seed}", lambda m, s=seed: landmark_error(get(m, "per_seed", s, "likeness"))),
+            (f"dlib finds a face, seed {seed}", lambda m, s=seed: share(get(m, "per_seed", s, "likeness", "detected"))),
+        ]
+    rows += [
+        ("same person ↑, a seed per drawing", lambda m: same_person(get(m, "seed_per_drawing", "likeness"))),
+        ("landmark error ↓, a seed per drawing", lambda m: landmark_error(get(m, "seed_per_drawing", "likeness"))),
+        ("seed diversity ↑ (0–255)", lambda m: number(m.get("seed_diversity"))),
+        ("colour spread ↑ (0–255)", lambda m: number(m.get("color_spread"))),
+    ]
     for style in styles:
-        rows += [(f"{style}: two-sample {first} px ↓",
-                  lambda m, s=style: two_sample(get(m, "styles", s, "realism"), first)),
-                 (f"{style}: same person ↑", lambda m, s=style: same_person(get(m, "styles", s, "likeness", "face")))]
+        rows += [
+            (f"{style}: two-sample {first} px ↓", lambda m, s=style: two_sample(get(m, "styles", s, "realism"), first)),
+            (f"{style}: same person ↑", lambda m, s=style: same_person(get(m, "styles", s, "likeness", "face"))),
+        ]
     for key, label in folders:
         path = key.split(".")
-        rows += [(f"{label}: two-sample {first} px ↓", lambda m, p=path: two_sample(get(m, *p, "realism"), first)),
-                 (f"{label}: two-sample {first} px ↓, a seed per drawing",
-                  lambda m, p=path: two_sample(get(m, *p, "realism_seed_per_drawing"), first)),
-                 (f"{label}: same person as the drawing ↑",
-                  lambda m, p=path: same_person(get(m, *p, "likeness_to_drawing"))),
-                 (f"{label}: landmark error ↓", lambda m, p=path: landmark_error(get(m, *p, "likeness_to_drawing"))),
-                 (f"{label}: seed diversity ↑", lambda m, p=path: number(get(m, *p, "seed_diversity")))]
+        rows += [
+            (f"{label}: two-sample {first} px ↓", lambda m, p=path: two_sample(get(m, *p, "realism"), first)),
+            (
+                f"{label}: two-sample {first} px ↓, a seed per drawing",
+                lambda m, p=path: two_sample(get(m, *p, "realism_seed_per_drawing"), first),
+            ),
+            (
+                f"{label}: same person as the drawing ↑",
+                lambda m, p=path: same_person(get(m, *p, "likeness_to_drawing")),
+            ),
+            (f"{label}: landmark error ↓", lambda m, p=path: landmark_error(get(m, *p, "likeness_to_drawing"))),
+            (f"{label}: seed diversity ↑", lambda m, p=path: number(get(m, *p, "seed_diversity"))),
+        ]
     return [(label, cell) for label, cell in rows if any(cell(run) != "–" for run in runs)]
 
 

@@ -191,8 +191,9 @@ def feature_matching_loss(fake: list[list[torch.Tensor]], real: list[list[torch.
     return torch.stack(terms).mean()
 
 
-def mode_seeking_loss(fake_a: torch.Tensor, fake_b: torch.Tensor, z_a: torch.Tensor | None,
-                      z_b: torch.Tensor | None, size: int = 0) -> torch.Tensor:
+def mode_seeking_loss(
+    fake_a: torch.Tensor, fake_b: torch.Tensor, z_a: torch.Tensor | None, z_b: torch.Tensor | None, size: int = 0
+) -> torch.Tensor:
     """Mao et al. 2019: 1 / (|G(x, z_a) - G(x, z_b)| / |z_a - z_b|); small when two noise draws give
     different faces. Without a latent (dropout as the only noise) the denominator is 1. With `size`,
     the faces are compared as size×size averages, so only hair, skin, light and background colour

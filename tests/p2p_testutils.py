@@ -24,9 +24,28 @@ SIZE, NUM_DOWNS = 64, 6  # the trainer needs size == 2**num_downs
 
 # Flags for a CPU run of `p2p.train` on `make_dataset` output that is fast and bit-for-bit reproducible.
 TINY_TRAIN_FLAGS = [
-    "--size", str(SIZE), "--num-downs", str(NUM_DOWNS), "--load-size", "72", "--ngf", "8", "--ndf", "8",
-    "--batch-size", "2", "--workers", "0", "--amp", "off", "--device", "cpu", "--sample-every", "1000",
-    "--log-every", "1",
+    "--size",
+    str(SIZE),
+    "--num-downs",
+    str(NUM_DOWNS),
+    "--load-size",
+    "72",
+    "--ngf",
+    "8",
+    "--ndf",
+    "8",
+    "--batch-size",
+    "2",
+    "--workers",
+    "0",
+    "--amp",
+    "off",
+    "--device",
+    "cpu",
+    "--sample-every",
+    "1000",
+    "--log-every",
+    "1",
 ]
 
 

@@ -217,8 +217,12 @@ def test_build_gives_tightly_cropped_faces_the_celeba_face_size(tmp_path: Path) 
     for name in PHOTOS:  # brows to chin only, like UTKFace's crops (written to a temporary folder)
         Image.fromarray(load_image(CELEBA / name)[100:180, 49:129]).save(src / name)
     out = tmp_path / "dataset"
-    assert build.main([str(src), str(out), "--methods", "xdog", "--small-faces", "0", "--workers", "1",
-                       "--val-fraction", "0"]) == 0
+    assert (
+        build.main(
+            [str(src), str(out), "--methods", "xdog", "--small-faces", "0", "--workers", "1", "--val-fraction", "0"]
+        )
+        == 0
+    )
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["parameters"]["framing"] == "auto" and len(manifest["pairs"]) == len(PHOTOS)
     for pair in manifest["pairs"]:

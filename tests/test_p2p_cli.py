@@ -37,20 +37,34 @@ def drawings(tmp_path: Path) -> Path:
 @pytest.mark.slow
 def test_infer_folder_with_samples_writes_k_files_per_drawing(checkpoint: Path, drawings: Path, tmp_path: Path) -> None:
     out = tmp_path / "faces"
-    command = [PYTHON, "-m", "p2p.infer", str(drawings), "--out", str(out), "--checkpoint", str(checkpoint),
-               "--samples", "2", "--seed", "4"]
+    command = [
+        PYTHON,
+        "-m",
+        "p2p.infer",
+        str(drawings),
+        "--out",
+        str(out),
+        "--checkpoint",
+        str(checkpoint),
+        "--samples",
+        "2",
+        "--seed",
+        "4",
+    ]
     result = subprocess.run(command, cwd=REPO_ROOT, env=subprocess_env(), capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-3000:]
     assert sorted(p.name for p in out.iterdir()) == ["alice_s4.png", "alice_s5.png", "bob_s4.png", "bob_s5.png"]
     assert "skipped" in result.stdout + result.stderr and "broken.png" in result.stdout + result.stderr
     face = cv2.cvtColor(cv2.imread(str(out / "alice_s5.png")), cv2.COLOR_BGR2RGB)
     expected = FaceGenerator.from_pretrained(str(checkpoint), device="cpu").generate(
-        [cv2.imread(str(drawings / "alice.png"), cv2.IMREAD_GRAYSCALE)], [5])[0]
+        [cv2.imread(str(drawings / "alice.png"), cv2.IMREAD_GRAYSCALE)], [5]
+    )[0]
     assert np.array_equal(face, expected)  # the CLI's seed N is the API's seed N
 
 
-def test_infer_single_file_and_errors(checkpoint: Path, drawings: Path, tmp_path: Path,
-                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_infer_single_file_and_errors(
+    checkpoint: Path, drawings: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "single"
     assert infer.main([str(drawings / "bob.jpg"), "--out", str(out), "--checkpoint", str(checkpoint)]) == 0
     assert [p.name for p in out.iterdir()] == ["bob.png"]
@@ -59,8 +73,9 @@ def test_infer_single_file_and_errors(checkpoint: Path, drawings: Path, tmp_path
     assert infer.main([str(drawings / "broken.png"), "--out", str(out), "--checkpoint", str(checkpoint)]) == 1
 
 
-def test_infer_never_overwrites_and_counts_what_it_wrote(checkpoint: Path, tmp_path: Path,
-                                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_infer_never_overwrites_and_counts_what_it_wrote(
+    checkpoint: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     src = tmp_path / "src"
     (src / "sub").mkdir(parents=True)
     drawing = face_pair(3)[0]
@@ -73,10 +88,19 @@ def test_infer_never_overwrites_and_counts_what_it_wrote(checkpoint: Path, tmp_p
     assert "3 drawing(s) → 6 face(s)" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("flags", [["--samples", "0"], ["--samples", "-2"], ["--seed", "99999999999999999999"],
-                                   ["--seed", "-1"], ["--seed", str(2**63 - 1), "--samples", "2"]])
-def test_infer_refuses_bad_numbers_at_the_parser(drawings: Path, tmp_path: Path, flags: list[str],
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    "flags",
+    [
+        ["--samples", "0"],
+        ["--samples", "-2"],
+        ["--seed", "99999999999999999999"],
+        ["--seed", "-1"],
+        ["--seed", str(2**63 - 1), "--samples", "2"],
+    ],
+)
+def test_infer_refuses_bad_numbers_at_the_parser(
+    drawings: Path, tmp_path: Path, flags: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
     with pytest.raises(SystemExit) as exit_info:
         infer.main([str(drawings / "bob.jpg"), "--out", str(tmp_path / "o"), *flags])
     assert exit_info.value.code == 2
@@ -84,12 +108,25 @@ def test_infer_refuses_bad_numbers_at_the_parser(drawings: Path, tmp_path: Path,
     assert error.startswith("usage:") or "error:" in error
 
 
-def test_evaluate_writes_metrics_and_contact_sheets(checkpoint: Path, drawings: Path, tmp_path: Path,
-                                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_evaluate_writes_metrics_and_contact_sheets(
+    checkpoint: Path, drawings: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     data = make_dataset(tmp_path / "data", train=1, val=3)
     out = tmp_path / "eval"
-    argv = ["--data", str(data), "--checkpoint", str(checkpoint), "--out", str(out), "--seeds", "0,1",
-            "--sketches", str(drawings), "--batch-size", "4"]
+    argv = [
+        "--data",
+        str(data),
+        "--checkpoint",
+        str(checkpoint),
+        "--out",
+        str(out),
+        "--seeds",
+        "0,1",
+        "--sketches",
+        str(drawings),
+        "--batch-size",
+        "4",
+    ]
     assert evaluate.main(argv) == 0
 
     result = json.loads((out / "metrics.json").read_text())
@@ -114,8 +151,12 @@ def test_evaluate_writes_metrics_and_contact_sheets(checkpoint: Path, drawings: 
 def test_evaluate_limit_and_bad_arguments(checkpoint: Path, tmp_path: Path) -> None:
     data = make_dataset(tmp_path / "data", train=1, val=3)
     out = tmp_path / "eval"
-    assert evaluate.main(["--data", str(data), "--checkpoint", str(checkpoint), "--out", str(out), "--limit", "1",
-                          "--seeds", "7"]) == 0
+    assert (
+        evaluate.main(
+            ["--data", str(data), "--checkpoint", str(checkpoint), "--out", str(out), "--limit", "1", "--seeds", "7"]
+        )
+        == 0
+    )
     result = json.loads((out / "metrics.json").read_text())
     assert result["pairs"] == 1 and result["seed_diversity"] is None  # one seed: no diversity to measure
     with pytest.raises(SystemExit):

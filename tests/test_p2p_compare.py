@@ -35,12 +35,15 @@ def cells(sheet: np.ndarray, rows: int, columns: int) -> list[list[np.ndarray]]:
     header = TILE // 6
     gap_x = (sheet.shape[1] - columns * TILE) // (columns - 1)
     gap_y = (sheet.shape[0] - header - rows * TILE) // (rows - 1)
-    return [[sheet[header + r * (TILE + gap_y):][:TILE, c * (TILE + gap_x):][:, :TILE] for c in range(columns)]
-            for r in range(rows)]
+    return [
+        [sheet[header + r * (TILE + gap_y) :][:TILE, c * (TILE + gap_x) :][:, :TILE] for c in range(columns)]
+        for r in range(rows)
+    ]
 
 
-def test_one_row_per_drawing_one_column_per_model(models: list[Path], drawings: Path, tmp_path: Path,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_one_row_per_drawing_one_column_per_model(
+    models: list[Path], drawings: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "sheet.png"
     same = tmp_path / "same.png"
     assert compare.main([str(drawings), str(models[0]), str(models[1]), "--out", str(out), "--count", "6"]) == 0
@@ -55,8 +58,9 @@ def test_one_row_per_drawing_one_column_per_model(models: list[Path], drawings: 
         assert np.abs(row[1].astype(int) - row[2]).mean() > 1  # another model, another face
 
 
-def test_jpeg_sheet_and_clear_errors(models: list[Path], drawings: Path, tmp_path: Path,
-                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_jpeg_sheet_and_clear_errors(
+    models: list[Path], drawings: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "sheet.jpg"
     assert compare.main([str(drawings / "d0.png"), str(models[0]), "--out", str(out)]) == 0
     assert cv2.imread(str(out)).shape[:2] == (TILE // 6 + TILE, 2 * TILE + 2)  # header, drawing | face

@@ -31,8 +31,9 @@ def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     identities = root / "identities.csv"
     rows = [f"val{k}.jpg,person{k}" for k in range(4)] + [f"train{k}.jpg,other{k // 2}" for k in range(6)]
     identities.write_text("file,identity\n" + "\n".join(rows) + "\n")
-    pairs = [{"output": f"val/{i:04d}.jpg", "file": f"val{i // 2}.jpg", "method": ("canny", "xdog")[i % 2]}
-             for i in range(8)]
+    pairs = [
+        {"output": f"val/{i:04d}.jpg", "file": f"val{i // 2}.jpg", "method": ("canny", "xdog")[i % 2]} for i in range(8)
+    ]
     pairs += [{"output": f"train/{i:04d}.jpg", "file": f"train{i}.jpg", "method": "xdog"} for i in range(6)]
     manifest = {"parameters": {"identities": str(identities)}, "pairs": pairs}
     (root / "manifest.json").write_text(json.dumps(manifest))
@@ -46,21 +47,47 @@ def drawings(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_pair_sources_from_the_manifest_and_without_it(data: Path, tmp_path: Path) -> None:
     sources = evaluate.pair_sources(data, list_pairs(data, "val"))
-    assert [s.person for s in sources] == ["person0", "person0", "person1", "person1", "person2", "person2",
-                                           "person3", "person3"]
+    assert [s.person for s in sources] == [
+        "person0",
+        "person0",
+        "person1",
+        "person1",
+        "person2",
+        "person2",
+        "person3",
+        "person3",
+    ]
     assert [s.style for s in sources[:2]] == ["canny", "xdog"] and sources[1].photo == "val0.jpg"
     unique = evaluate.unique_photos(data, list_pairs(data, "val"))
     assert [(photo, path.name) for photo, (path, _) in unique.items()] == [
-        (f"val{k}.jpg", f"{2 * k:04d}.jpg") for k in range(4)]  # the first pair of each photo, as validation reads it
+        (f"val{k}.jpg", f"{2 * k:04d}.jpg") for k in range(4)
+    ]  # the first pair of each photo, as validation reads it
     bare = make_dataset(tmp_path / "bare", train=0, val=2)
     assert [(s.photo, s.person, s.style) for s in evaluate.pair_sources(bare, list_pairs(bare, "val"))] == [
-        ("0000.jpg", "0000.jpg", None), ("0001.jpg", "0001.jpg", None)]
+        ("0000.jpg", "0000.jpg", None),
+        ("0001.jpg", "0001.jpg", None),
+    ]
 
 
-def test_every_set_is_scored_and_a_rerun_gives_the_same_numbers(checkpoint: Path, data: Path, drawings: Path,
-                                                                 tmp_path: Path) -> None:
-    argv = ["--data", str(data), "--checkpoint", str(checkpoint), "--seeds", "0,1", "--sizes", "32",
-            "--drawings", f"mouse={drawings}", "--sketches", str(drawings), "--batch-size", "8"]
+def test_every_set_is_scored_and_a_rerun_gives_the_same_numbers(
+    checkpoint: Path, data: Path, drawings: Path, tmp_path: Path
+) -> None:
+    argv = [
+        "--data",
+        str(data),
+        "--checkpoint",
+        str(checkpoint),
+        "--seeds",
+        "0,1",
+        "--sizes",
+        "32",
+        "--drawings",
+        f"mouse={drawings}",
+        "--sketches",
+        str(drawings),
+        "--batch-size",
+        "8",
+    ]
     assert evaluate.main([*argv, "--out", str(tmp_path / "a")]) == 0
     result = json.loads((tmp_path / "a" / "metrics.json").read_text())
 
@@ -97,14 +124,33 @@ def test_every_set_is_scored_and_a_rerun_gives_the_same_numbers(checkpoint: Path
 
 def test_quick_and_bad_folder_arguments(checkpoint: Path, data: Path, drawings: Path, tmp_path: Path) -> None:
     out = tmp_path / "quick"
-    assert evaluate.main(["--data", str(data), "--checkpoint", str(checkpoint), "--out", str(out), "--quick",
-                          "--seeds", "3", "--limit", "2"]) == 0
+    assert (
+        evaluate.main(
+            [
+                "--data",
+                str(data),
+                "--checkpoint",
+                str(checkpoint),
+                "--out",
+                str(out),
+                "--quick",
+                "--seeds",
+                "3",
+                "--limit",
+                "2",
+            ]
+        )
+        == 0
+    )
     result = json.loads((out / "metrics.json").read_text())
     assert result["pairs"] == 2 and result["two_sample_test"]["sizes"] == [64]
     assert result["color_spread"] is None and "skipped" in result["realism"]  # 2 photos: too few for a test
-    for bad in (["--drawings", str(drawings)], ["--drawings", f"bad name={drawings}"],
-                ["--drawings", f"x={tmp_path / 'missing'}"],
-                ["--drawings", f"sketches={drawings}", "--sketches", str(drawings)]):
+    for bad in (
+        ["--drawings", str(drawings)],
+        ["--drawings", f"bad name={drawings}"],
+        ["--drawings", f"x={tmp_path / 'missing'}"],
+        ["--drawings", f"sketches={drawings}", "--sketches", str(drawings)],
+    ):
         with pytest.raises(SystemExit):
             evaluate.main(["--data", str(data), "--checkpoint", str(checkpoint), *bad])
 
@@ -127,11 +173,29 @@ def test_spread() -> None:
     assert evaluate.spread(list(range(3)), 5) == [0, 1, 2]
 
 
-def test_scoreboard_puts_evaluations_side_by_side(checkpoint: Path, data: Path, drawings: Path,
-                                                  tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_scoreboard_puts_evaluations_side_by_side(
+    checkpoint: Path, data: Path, drawings: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "tiny"
-    assert evaluate.main(["--data", str(data), "--checkpoint", str(checkpoint), "--seeds", "0,1", "--sizes", "32",
-                          "--drawings", f"mouse={drawings}", "--out", str(out)]) == 0
+    assert (
+        evaluate.main(
+            [
+                "--data",
+                str(data),
+                "--checkpoint",
+                str(checkpoint),
+                "--seeds",
+                "0,1",
+                "--sizes",
+                "32",
+                "--drawings",
+                f"mouse={drawings}",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     result = json.loads((out / "metrics.json").read_text())
     changed = tmp_path / "changed.json"
     changed.write_text(json.dumps(result | {"seed_diversity": 12.34}))

@@ -47,8 +47,13 @@ def test_dropout_sits_in_the_innermost_decoder_blocks_as_in_unet_256() -> None:
 
 
 def test_initial_weights_follow_n_0_002() -> None:
-    weights = torch.cat([m.weight.flatten() for m in UNetGenerator(num_downs=7, ngf=16).modules()
-                         if isinstance(m, torch.nn.Conv2d | torch.nn.ConvTranspose2d)])
+    weights = torch.cat(
+        [
+            m.weight.flatten()
+            for m in UNetGenerator(num_downs=7, ngf=16).modules()
+            if isinstance(m, torch.nn.Conv2d | torch.nn.ConvTranspose2d)
+        ]
+    )
     assert abs(weights.mean().item()) < 1e-3
     assert weights.std().item() == pytest.approx(0.02, rel=0.05)
 

@@ -47,7 +47,8 @@ def test_same_face_and_same_person(people: dict[str, list[np.ndarray]]) -> None:
 
 
 def test_landmark_error_of_a_shifted_face_is_the_shift_over_the_eye_distance(
-        people: dict[str, list[np.ndarray]]) -> None:
+    people: dict[str, list[np.ndarray]],
+) -> None:
     photo = next(iter(people.values()))[0]
     shifted = cv2.warpAffine(photo, np.float32([[1, 0, 12], [0, 1, 0]]), (256, 256), borderMode=cv2.BORDER_REPLICATE)
     face, reference = read_face(shifted), read_face(photo)

@@ -93,8 +93,10 @@ def test_a_missing_dataset_or_checkpoint_is_a_clear_error(tmp_path: Path, capsys
     data = make_dataset(tmp_path / "data", train=2, val=4)
     checkpoint = tmp_path / "model"
     tiny_generator().save_pretrained(checkpoint)
-    for argv in (["--data", str(tmp_path / "nothing"), "--checkpoint", str(checkpoint)],
-                 ["--data", str(data), "--checkpoint", str(tmp_path / "no-model")]):
+    for argv in (
+        ["--data", str(tmp_path / "nothing"), "--checkpoint", str(checkpoint)],
+        ["--data", str(data), "--checkpoint", str(tmp_path / "no-model")],
+    ):
         with pytest.raises(SystemExit) as exit_info:
             realism_cues.main(argv)
         assert exit_info.value.code == 2

@@ -25,8 +25,20 @@ def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def tiny_trainer(data: Path, out: Path, **overrides: object) -> Trainer:
-    config = TrainConfig(data=str(data), out=str(out), size=64, num_downs=6, load_size=72, ngf=8, ndf=8,
-                         batch_size=2, workers=0, amp="off", device="cpu", steps=1000)
+    config = TrainConfig(
+        data=str(data),
+        out=str(out),
+        size=64,
+        num_downs=6,
+        load_size=72,
+        ngf=8,
+        ndf=8,
+        batch_size=2,
+        workers=0,
+        amp="off",
+        device="cpu",
+        steps=1000,
+    )
     return Trainer(TrainConfig(**{**vars(config), **overrides}))
 
 
@@ -53,10 +65,30 @@ def test_every_gan_mode_trains(data: Path, tmp_path: Path, mode: str) -> None:
     assert ("G_GAN" in losses) == (mode != "none")
 
 
-RECIPE_OPTIONS = {"ema": 0.9, "upsample": "resize", "d_scales": 2, "lambda_fm": 10.0, "z_dim": 4, "lambda_ms": 1.0,
-                  "d_augment": True}
-RECIPE_FLAGS = ["--ema", "0.9", "--upsample", "resize", "--d-scales", "2", "--lambda-fm", "10", "--z-dim", "4",
-                "--lambda-ms", "1", "--d-augment"]
+RECIPE_OPTIONS = {
+    "ema": 0.9,
+    "upsample": "resize",
+    "d_scales": 2,
+    "lambda_fm": 10.0,
+    "z_dim": 4,
+    "lambda_ms": 1.0,
+    "d_augment": True,
+}
+RECIPE_FLAGS = [
+    "--ema",
+    "0.9",
+    "--upsample",
+    "resize",
+    "--d-scales",
+    "2",
+    "--lambda-fm",
+    "10",
+    "--z-dim",
+    "4",
+    "--lambda-ms",
+    "1",
+    "--d-augment",
+]
 
 
 def test_the_later_recipe_options_train_together(data: Path, tmp_path: Path) -> None:
@@ -216,8 +248,9 @@ def test_init_from_a_generator_without_latent_warm_starts_a_latent_run(data: Pat
     # The shipped model has no latent input; the default recipe's run (--z-dim) must still start from it.
     run_cli(data, tmp_path / "first", "--steps", "2")
     saved = load_generator(tmp_path / "first" / "generator").state_dict()
-    trainer = tiny_trainer(data, tmp_path / "second", init_from=str(tmp_path / "first" / "generator"), z_dim=4,
-                           dropout=0.0)
+    trainer = tiny_trainer(
+        data, tmp_path / "second", init_from=str(tmp_path / "first" / "generator"), z_dim=4, dropout=0.0
+    )
     mine = trainer.G.state_dict()
     first = mine.pop("downs.0.weight")
     assert first.shape[1] == 1 + 4
@@ -261,10 +294,21 @@ def test_resume_refuses_a_truncated_or_foreign_checkpoint(data: Path, tmp_path: 
 @pytest.mark.slow
 def test_sigint_saves_a_checkpoint_and_resume_continues(data: Path, tmp_path: Path) -> None:
     out = tmp_path / "run"
-    command = [PYTHON, "-m", "p2p.train", "--data", str(data), "--out", str(out), *TINY_TRAIN_FLAGS,
-               "--steps", "100000"]
-    process = subprocess.Popen(command, cwd=REPO_ROOT, env=subprocess_env(), stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
+    command = [
+        PYTHON,
+        "-m",
+        "p2p.train",
+        "--data",
+        str(data),
+        "--out",
+        str(out),
+        *TINY_TRAIN_FLAGS,
+        "--steps",
+        "100000",
+    ]
+    process = subprocess.Popen(
+        command, cwd=REPO_ROOT, env=subprocess_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     try:
         deadline = time.time() + 60
         while not (out / "losses.csv").exists() and process.poll() is None and time.time() < deadline:
@@ -286,10 +330,29 @@ def test_sigint_saves_a_checkpoint_and_resume_continues(data: Path, tmp_path: Pa
 @pytest.mark.slow
 def test_ctrl_c_to_the_process_group_with_loader_workers_saves_once(data: Path, tmp_path: Path) -> None:
     out = tmp_path / "run"
-    command = [PYTHON, "-m", "p2p.train", "--data", str(data), "--out", str(out), *TINY_TRAIN_FLAGS,
-               "--workers", "2", "--steps", "100000"]
-    process = subprocess.Popen(command, cwd=REPO_ROOT, env=subprocess_env(), stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    command = [
+        PYTHON,
+        "-m",
+        "p2p.train",
+        "--data",
+        str(data),
+        "--out",
+        str(out),
+        *TINY_TRAIN_FLAGS,
+        "--workers",
+        "2",
+        "--steps",
+        "100000",
+    ]
+    process = subprocess.Popen(
+        command,
+        cwd=REPO_ROOT,
+        env=subprocess_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     try:
         deadline = time.time() + 90
         while not (out / "losses.csv").exists() and process.poll() is None and time.time() < deadline:
@@ -307,8 +370,23 @@ def test_ctrl_c_to_the_process_group_with_loader_workers_saves_once(data: Path, 
 @pytest.mark.slow
 def test_ddp_with_two_cpu_processes(data: Path, tmp_path: Path) -> None:
     out = tmp_path / "ddp"
-    command = [PYTHON, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-               "-m", "p2p.train", "--data", str(data), "--out", str(out), *TINY_TRAIN_FLAGS, "--steps", "3"]
+    command = [
+        PYTHON,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc_per_node",
+        "2",
+        "-m",
+        "p2p.train",
+        "--data",
+        str(data),
+        "--out",
+        str(out),
+        *TINY_TRAIN_FLAGS,
+        "--steps",
+        "3",
+    ]
     result = subprocess.run(command, cwd=REPO_ROOT, env=subprocess_env(), capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "2 process(es)" in result.stdout + result.stderr

@@ -32,8 +32,16 @@ def drawing_batch(size: int = 64) -> torch.Tensor:
 def test_save_pretrained_writes_safetensors_and_config(saved: Path) -> None:
     assert (saved / "model.safetensors").is_file()
     config = json.loads((saved / "config.json").read_text())
-    assert config == {"in_channels": 1, "out_channels": 3, "num_downs": 6, "ngf": 8, "norm": "instance",
-                      "dropout": 0.5, "upsample": "transpose", "z_dim": 0}
+    assert config == {
+        "in_channels": 1,
+        "out_channels": 3,
+        "num_downs": 6,
+        "ngf": 8,
+        "norm": "instance",
+        "dropout": 0.5,
+        "upsample": "transpose",
+        "z_dim": 0,
+    }
 
 
 @pytest.mark.parametrize("how", ["from_pretrained", "load_generator", "load_generator_file"])
@@ -70,8 +78,10 @@ BREAKAGES = {
     "weights missing": (lambda f: (f / "model.safetensors").unlink(), "model.safetensors is missing"),
     "config missing": (lambda f: (f / "config.json").unlink(), "config.json is missing"),
     "garbage json": (lambda f: (f / "config.json").write_text("{ngf: 8,"), "config.json is not valid JSON"),
-    "weights not safetensors": (lambda f: (f / "model.safetensors").write_bytes(b"\x80\x04junk" * 100),
-                                "model.safetensors"),
+    "weights not safetensors": (
+        lambda f: (f / "model.safetensors").write_bytes(b"\x80\x04junk" * 100),
+        "model.safetensors",
+    ),
 }
 
 
@@ -118,20 +128,31 @@ def test_hub_ids_offline_load_from_the_cache_or_fail_clearly(tmp_path: Path) -> 
     tiny_generator().save_pretrained(repo / "snapshots" / commit)
     (repo / "refs").mkdir()
     (repo / "refs" / "main").write_text(commit)
-    result = subprocess.run([PYTHON, "-c", OFFLINE_SCRIPT], cwd=REPO_ROOT, capture_output=True, text=True, timeout=60,
-                            env=subprocess_env(HF_HOME=str(tmp_path / "hf"), HF_HUB_OFFLINE="1"))
+    result = subprocess.run(
+        [PYTHON, "-c", OFFLINE_SCRIPT],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=subprocess_env(HF_HOME=str(tmp_path / "hf"), HF_HUB_OFFLINE="1"),
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "cached: 6" in result.stdout
     assert "uncached: someone/not-downloaded: no such local folder, not in the local Hugging Face" in result.stdout
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize(("config", "message"), [
-    ("[]", "must hold a JSON object of generator settings, not list"),
-    ('{"foo": 1}', "unknown keys ['foo'] and missing keys"),
-    ('{"in_channels": 1, "out_channels": 3, "num_downs": 6, "norm": "instance", "dropout": 0.5}',
-     "missing keys ['ngf']"),
-])
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ("[]", "must hold a JSON object of generator settings, not list"),
+        ('{"foo": 1}', "unknown keys ['foo'] and missing keys"),
+        (
+            '{"in_channels": 1, "out_channels": 3, "num_downs": 6, "norm": "instance", "dropout": 0.5}',
+            "missing keys ['ngf']",
+        ),
+    ],
+)
 def test_a_bad_config_json_is_named_in_one_line(saved: Path, config: str, message: str) -> None:
     (saved / "config.json").write_text(config)
     with pytest.raises(CheckpointError, match="config.json") as err:
@@ -167,9 +188,14 @@ except CheckpointError as err:
 def test_a_hub_that_never_answers_fails_within_the_timeout(tmp_path: Path) -> None:
     # A server that accepts connections and never says a word: without a deadline, huggingface_hub's
     # timeouts and retries take minutes.
-    result = subprocess.run([PYTHON, "-c", SILENT_HUB_SCRIPT], cwd=REPO_ROOT, capture_output=True, text=True,
-                            timeout=120, env=subprocess_env(HF_HOME=str(tmp_path / "hf"),
-                                                            SKETCH2FACE_HUB_TIMEOUT="3"))
+    result = subprocess.run(
+        [PYTHON, "-c", SILENT_HUB_SCRIPT],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=subprocess_env(HF_HOME=str(tmp_path / "hf"), SKETCH2FACE_HUB_TIMEOUT="3"),
+    )
     assert "could not reach the Hugging Face Hub within 3 s" in result.stdout, result.stdout + result.stderr[-3000:]
 
 
@@ -177,8 +203,15 @@ class ReferenceUnetBlock(nn.Module):
     """The reference implementation's UnetSkipConnectionBlock (junyanz/pytorch-CycleGAN-and-pix2pix), in brief,
     so that its parameter names and its function are checked independently of our key mapping."""
 
-    def __init__(self, outer: int, inner: int, norm: str, in_channels: int | None = None,
-                 submodule: nn.Module | None = None, outermost: bool = False) -> None:
+    def __init__(
+        self,
+        outer: int,
+        inner: int,
+        norm: str,
+        in_channels: int | None = None,
+        submodule: nn.Module | None = None,
+        outermost: bool = False,
+    ) -> None:
         super().__init__()
         self.outermost = outermost
         use_bias = norm == "instance"  # the reference drops conv biases in front of batch norm
