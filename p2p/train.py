@@ -80,6 +80,7 @@ class TrainConfig:
     lambda_fm: float = 0.0  # discriminator feature matching (pix2pixHD: 10)
     lambda_ms: float = 0.0  # mode seeking: reward faces that differ between two noise draws (Mao et al.: 1)
     z_from_photo: str = ""  # colours | face: in training the latent is the photo's statistics (p2p.photo_latent)
+    z_photo_share: float = 1.0  # share of a batch with the photo's latent; the rest draw it, learn from D alone
     ms_size: int = 0  # compare the two draws shrunk to this many pixels a side: rewards colour, not shape (0: full)
     d_augment: bool = False  # DiffAugment (Zhao et al. 2020): D sees every pair shifted and cut out
     ema: float = 0.0  # decay of the generator weights' moving average, e.g. 0.999 (0: off)
@@ -134,6 +135,8 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
         parser.error(f"--z-from-photo must be one of {sorted(LATENTS)}")
     if config.z_from_photo and (config.z_dim != STATISTICS or config.lambda_ms):
         parser.error(f"--z-from-photo needs --z-dim {STATISTICS} and no mode seeking (--lambda-ms 0)")
+    if not 0 < config.z_photo_share <= 1 or (config.z_photo_share < 1 and not config.z_from_photo):
+        parser.error("--z-photo-share is a share in (0, 1] of the batch whose latent is --z-from-photo's")
     if config.size != 2**config.num_downs:
         parser.error(f"--size {config.size} does not fit a U-Net with {config.num_downs} downsamplings")
     return config
@@ -184,11 +187,26 @@ def gan_loss(logits: torch.Tensor, real: bool, mode: str, for_discriminator: boo
     raise ValueError(f"unknown gan mode {mode!r}")
 
 
-def feature_matching_loss(fake: list[list[torch.Tensor]], real: list[list[torch.Tensor]]) -> torch.Tensor:
+def l1_per_sample(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """Mean absolute difference of each sample (N values)."""
+    return (a.float() - b.float()).abs().flatten(1).mean(1)
+
+
+def weighted_mean(values: torch.Tensor, weights: torch.Tensor | None) -> torch.Tensor:
+    """Mean of per-sample values over the samples that count (weights 1) or all of them (None)."""
+    if weights is None:
+        return values.mean()
+    return (values * weights).sum() / weights.sum().clamp(min=1)
+
+
+def feature_matching_loss(
+    fake: list[list[torch.Tensor]], real: list[list[torch.Tensor]], weights: torch.Tensor | None = None
+) -> torch.Tensor:
     """pix2pixHD's loss: L1 between the discriminator's features of the fake and the real pair,
-    averaged over layers and scales (the logits, last in each list, are left out)."""
-    terms = [F.l1_loss(f.float(), r.detach().float()) for fs, rs in zip(fake, real) for f, r in zip(fs[:-1], rs[:-1])]
-    return torch.stack(terms).mean()
+    averaged over layers and scales (the logits, last in each list, are left out), and over the
+    samples whose `weights` are 1 (all without weights)."""
+    terms = [l1_per_sample(f, r.detach()) for fs, rs in zip(fake, real) for f, r in zip(fs[:-1], rs[:-1])]
+    return weighted_mean(torch.stack(terms).mean(0), weights)
 
 
 def mode_seeking_loss(
@@ -371,8 +389,14 @@ class Trainer:
             group["lr"] = config.lr * lr_factor(self.state.step, config)
         if config.lambda_ms:  # two noise draws per drawing: the mode-seeking loss compares their faces
             drawing, photo = torch.cat([drawing, drawing]), torch.cat([photo, photo])
+        matched = None  # which samples' faces should match their photo (None: all)
         if self.photo_latent is not None:
             z = self.photo_latent(photo)
+            if config.z_photo_share < 1:
+                # BicycleGAN's two halves: a random latent asks for colours the photo may not have, so those
+                # faces learn from the discriminator alone (it knows, e.g., what backdrop line art comes on).
+                matched = (torch.rand(len(z), device=z.device) < config.z_photo_share).float()
+                z = torch.where(matched[:, None].bool(), z, self.G.sample_z(len(z)).to(z.device))
         else:
             z = self.G.sample_z(len(drawing)).to(self.device) if config.z_dim else None
         with self.autocast():
@@ -395,7 +419,7 @@ class Trainer:
 
         # G: fool D (through the unwrapped D, whose parameters are frozen for this pass) and match the photo.
         self.opt_G.zero_grad(set_to_none=True)
-        loss_G_L1 = F.l1_loss(fake.float(), photo)
+        loss_G_L1 = weighted_mean(l1_per_sample(fake, photo), matched)
         loss_G = config.lambda_l1 * loss_G_L1
         if config.gan_mode != "none":
             self.D.requires_grad_(False)
@@ -408,7 +432,7 @@ class Trainer:
             losses["G_GAN"] = loss_G_GAN.item()
             if config.lambda_fm:
                 real_scales = [[f.chunk(2)[0] for f in s] for s in scales]
-                loss_G_FM = feature_matching_loss(fake_scales, real_scales)
+                loss_G_FM = feature_matching_loss(fake_scales, real_scales, matched)
                 loss_G = loss_G + config.lambda_fm * loss_G_FM
                 losses["G_FM"] = loss_G_FM.item()
         if config.lambda_ms:

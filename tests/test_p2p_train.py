@@ -281,6 +281,35 @@ def test_latent_from_the_photo_trains_and_resumes_with_its_whitening(data: Path,
         train.parse_args(["--data", str(data), "--z-from-photo", "background", "--z-dim", "8"])
 
 
+def test_l1_and_feature_matching_leave_out_the_samples_that_are_not_to_match_their_photo() -> None:
+    real = [[torch.zeros(2, 4, 3, 3), torch.zeros(2, 1, 3, 3)]]
+    fake = [[torch.stack([torch.ones(4, 3, 3), torch.full((4, 3, 3), 9.0)]), torch.zeros(2, 1, 3, 3)]]
+    assert train.feature_matching_loss(fake, real).item() == pytest.approx(5.0)
+    assert train.feature_matching_loss(fake, real, torch.tensor([1.0, 0.0])).item() == pytest.approx(1.0)
+    assert train.weighted_mean(torch.tensor([1.0, 9.0]), torch.zeros(2)).item() == 0.0
+
+
+@pytest.mark.parametrize("share", [1.0, 1e-9])
+def test_a_photo_latent_share_below_one_gives_the_rest_drawn_latents_and_the_discriminator_alone(
+    tmp_path: Path, share: float
+) -> None:
+    data = make_dataset(tmp_path / "data", train=12)
+    options = {"z_dim": 8, "z_from_photo": "colours", "gan_mode": "lsgan", "lambda_fm": 10.0}
+    trainer = tiny_trainer(data, tmp_path / "run", **options, z_photo_share=share)
+    drawing, photo = (torch.stack(t) for t in zip(*(trainer.train_set[i] for i in range(2))))
+    latents = []
+    trainer.G.register_forward_pre_hook(lambda _, args, kwargs: latents.append(kwargs["z"]), with_kwargs=True)
+    losses = trainer.train_step(drawing, photo)
+    from_photo = torch.allclose(latents[0], trainer.photo_latent(photo))
+    if share == 1.0:
+        assert from_photo and losses["G_L1"] > 0 and losses["G_FM"] > 0
+    else:  # no sample keeps its photo's latent: nothing to match, the discriminator alone teaches G
+        assert not from_photo and losses["G_L1"] == 0 and losses["G_FM"] == 0 and losses["G_GAN"] > 0
+    for wrong in (["--z-photo-share", "0.5"], ["--z-dim", "8", "--z-from-photo", "colours", "--z-photo-share", "0"]):
+        with pytest.raises(SystemExit):
+            train.parse_args(["--data", str(data), *wrong])
+
+
 def test_resume_refuses_a_truncated_or_foreign_checkpoint(data: Path, tmp_path: Path) -> None:
     run_cli(data, tmp_path, "--steps", "1")
     checkpoint = tmp_path / "checkpoint.pt"
