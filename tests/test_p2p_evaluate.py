@@ -69,25 +69,16 @@ def test_pair_sources_from_the_manifest_and_without_it(data: Path, tmp_path: Pat
     ]
 
 
+def tiny_evaluation(checkpoint: Path, data: Path, drawings: Path) -> list[str]:
+    """p2p.evaluate's arguments for the tiny model on the tiny data: two seeds, 32 px, the drawings as 'mouse'."""
+    inputs = ["--data", str(data), "--checkpoint", str(checkpoint), "--drawings", f"mouse={drawings}"]
+    return [*inputs, "--seeds", "0,1", "--sizes", "32"]
+
+
 def test_every_set_is_scored_and_a_rerun_gives_the_same_numbers(
     checkpoint: Path, data: Path, drawings: Path, tmp_path: Path
 ) -> None:
-    argv = [
-        "--data",
-        str(data),
-        "--checkpoint",
-        str(checkpoint),
-        "--seeds",
-        "0,1",
-        "--sizes",
-        "32",
-        "--drawings",
-        f"mouse={drawings}",
-        "--sketches",
-        str(drawings),
-        "--batch-size",
-        "8",
-    ]
+    argv = [*tiny_evaluation(checkpoint, data, drawings), "--sketches", str(drawings), "--batch-size", "8"]
     assert evaluate.main([*argv, "--out", str(tmp_path / "a")]) == 0
     result = json.loads((tmp_path / "a" / "metrics.json").read_text())
 
@@ -177,25 +168,7 @@ def test_scoreboard_puts_evaluations_side_by_side(
     checkpoint: Path, data: Path, drawings: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "tiny"
-    assert (
-        evaluate.main(
-            [
-                "--data",
-                str(data),
-                "--checkpoint",
-                str(checkpoint),
-                "--seeds",
-                "0,1",
-                "--sizes",
-                "32",
-                "--drawings",
-                f"mouse={drawings}",
-                "--out",
-                str(out),
-            ]
-        )
-        == 0
-    )
+    assert evaluate.main([*tiny_evaluation(checkpoint, data, drawings), "--out", str(out)]) == 0
     result = json.loads((out / "metrics.json").read_text())
     changed = tmp_path / "changed.json"
     changed.write_text(json.dumps(result | {"seed_diversity": 12.34}))
