@@ -46,6 +46,11 @@ def run_cli(data: Path, out: Path, *flags: str) -> None:
     train.main(["--data", str(data), "--out", str(out), *TINY_TRAIN_FLAGS, *flags])
 
 
+def training_command(data: Path, out: Path, *flags: str) -> list[str]:
+    """The tiny run as a separate process (for the signal tests)."""
+    return [PYTHON, "-m", "p2p.train", "--data", str(data), "--out", str(out), *TINY_TRAIN_FLAGS, *flags]
+
+
 def test_a_few_steps_reduce_the_l1_loss_on_a_fixed_batch(data: Path, tmp_path: Path) -> None:
     trainer = tiny_trainer(data, tmp_path, gan_mode="vanilla")
     drawing, photo = (torch.stack(t) for t in zip(*(trainer.train_set[i] for i in range(2))))
@@ -323,18 +328,7 @@ def test_resume_refuses_a_truncated_or_foreign_checkpoint(data: Path, tmp_path: 
 @pytest.mark.slow
 def test_sigint_saves_a_checkpoint_and_resume_continues(data: Path, tmp_path: Path) -> None:
     out = tmp_path / "run"
-    command = [
-        PYTHON,
-        "-m",
-        "p2p.train",
-        "--data",
-        str(data),
-        "--out",
-        str(out),
-        *TINY_TRAIN_FLAGS,
-        "--steps",
-        "100000",
-    ]
+    command = training_command(data, out, "--steps", "100000")
     process = subprocess.Popen(
         command, cwd=REPO_ROOT, env=subprocess_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
@@ -359,20 +353,7 @@ def test_sigint_saves_a_checkpoint_and_resume_continues(data: Path, tmp_path: Pa
 @pytest.mark.slow
 def test_ctrl_c_to_the_process_group_with_loader_workers_saves_once(data: Path, tmp_path: Path) -> None:
     out = tmp_path / "run"
-    command = [
-        PYTHON,
-        "-m",
-        "p2p.train",
-        "--data",
-        str(data),
-        "--out",
-        str(out),
-        *TINY_TRAIN_FLAGS,
-        "--workers",
-        "2",
-        "--steps",
-        "100000",
-    ]
+    command = training_command(data, out, "--workers", "2", "--steps", "100000")
     process = subprocess.Popen(
         command,
         cwd=REPO_ROOT,
