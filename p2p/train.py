@@ -395,8 +395,9 @@ class Trainer:
             if config.z_photo_share < 1:
                 # BicycleGAN's two halves: a random latent asks for colours the photo may not have, so those
                 # faces learn from the discriminator alone (it knows, e.g., what backdrop line art comes on).
-                matched = (torch.rand(len(z), device=z.device) < config.z_photo_share).float()
-                z = torch.where(matched[:, None].bool(), z, self.G.sample_z(len(z)).to(z.device))
+                keep = torch.rand(len(z), device=z.device) < config.z_photo_share
+                z = torch.where(keep[:, None], z, self.G.sample_z(len(z)).to(z.device))
+                matched = keep.float()
         else:
             z = self.G.sample_z(len(drawing)).to(self.device) if config.z_dim else None
         with self.autocast():
