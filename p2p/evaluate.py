@@ -4,8 +4,9 @@
                            [--seeds 0,1,2] [--sketches DIR] [--drawings NAME=DIR ...] [--sizes 64,128]
 
 For every A|B pair of DATA/SPLIT the drawing (A, as built) is turned into one face per seed, scored
-against the true photo B with the first seed: L1 / PSNR / SSIM, colourfulness, sharpness and Haar
-face rate (next to the photos' own), and the measures those cannot replace:
+against the true photo B with the first seed: L1 / PSNR / SSIM, colourfulness, sharpness, checkerboard (the
+2-px grid of transposed convolutions) and Haar face rate (next to the photos' own), and the measures those
+cannot replace:
 
 - realism: accuracy of a classifier two-sample test (`p2p.realism`) of the faces against the real
   photos of the same people, at each of `--sizes`; 0.5 = indistinguishable. The control test pits
@@ -97,6 +98,7 @@ def score_face(scores: dict[str, list[float]], face: np.ndarray) -> None:
     """Append the reference-free metrics of one image to `scores`."""
     scores["colorfulness"].append(metrics.colorfulness(face))
     scores["sharpness"].append(metrics.sharpness(face))
+    scores["checkerboard"].append(metrics.checkerboard(face))
     scores["face_detection_rate"].append(metrics.face_detected(face))
 
 
@@ -426,7 +428,7 @@ def evaluate_folder(
         raise SystemExit(f"{name} {folder}: no readable images")
     write_png(out / f"{name}_sheet.png", sheet(cells, SKETCH_TILE, columns=SKETCH_COLUMNS))
     tqdm.write(f"two-sample tests: {name}")
-    names = ("colorfulness", "sharpness", "face_detection_rate", "seed_diversity", "color_spread")
+    names = ("colorfulness", "sharpness", "checkerboard", "face_detection_rate", "seed_diversity", "color_spread")
     return {
         "folder": str(folder),
         "count": len(scores["colorfulness"]),
@@ -470,6 +472,7 @@ def summary(result: dict) -> str:
     for name, key, spec in [
         ("colourfulness", "colorfulness", ".1f"),
         ("sharpness", "sharpness", ".0f"),
+        ("checkerboard", "checkerboard", ".1f"),
         ("face detected", "face_detection_rate", ".0%"),
     ]:
         lines.append(f"{name:<24}{fmt(result[key]['generated'], spec):>12}{fmt(result[key]['photo'], spec):>12}")
@@ -498,7 +501,8 @@ def summary(result: dict) -> str:
         lines += [
             "",
             f"{s['count']} {label}: colourfulness {fmt(s['colorfulness'], '.1f')}, "
-            f"sharpness {fmt(s['sharpness'], '.0f')}, face detected {fmt(s['face_detection_rate'], '.0%')}, "
+            f"sharpness {fmt(s['sharpness'], '.0f')}, checkerboard {fmt(s['checkerboard'], '.1f')}, "
+            f"face detected {fmt(s['face_detection_rate'], '.0%')}, "
             f"seed diversity {fmt(s['seed_diversity'], '.2f')}, colour spread {fmt(s['color_spread'], '.2f')}",
             f"  two-sample vs validation photos: {accuracies(s['realism'])} "
             f"(a seed per drawing: {accuracies(s['realism_seed_per_drawing'])})",

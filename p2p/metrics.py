@@ -4,7 +4,8 @@ Against the true photo: `l1`, `psnr`, `ssim`. A sketch has many plausible
 faces, so these only say how close a sample lands to the one photo the drawing
 was made from; the reference-free ones say whether the outputs look like photos
 at all: `colorfulness` (a generator that collapsed to grey scores ~0),
-`sharpness` (blurry averages score low), `face_detected` (does a stock face
+`sharpness` (blurry averages score low), `checkerboard` (the 2-pixel grid that transposed
+convolutions leave, which `sharpness` counts as detail), `face_detected` (does a stock face
 detector see a face). Across seeds: `seed_diversity` (does the dropout noise
 change the face at all) and `color_spread` (does it change the face's colouring,
 e.g. skin or hair tone, rather than only the texture).
@@ -92,6 +93,22 @@ def colorfulness(image: np.ndarray) -> float:
 def sharpness(image: np.ndarray) -> float:
     """Variance of the Laplacian of the grey image: low for blurry, washed-out outputs."""
     return float(cv2.Laplacian(to_gray(image), cv2.CV_64F).var())
+
+
+def checkerboard(image: np.ndarray) -> float:
+    """Power of the grey image's finest frequencies (periods of 2 px along either axis, where a stride-2
+    transposed convolution leaves its grid) over that of the band just inside them (periods 2.2-2.5 px).
+    Photos fade towards the finest scale (0.4 for the CelebA validation photos), white noise is flat (about 1),
+    a grid is a peak (tens to thousands). 0 for a flat image."""
+    grey = to_gray(image).astype(np.float64)
+    grey -= grey.mean()
+    window = np.outer(np.hanning(grey.shape[0]), np.hanning(grey.shape[1]))  # no leakage from the borders
+    power = np.abs(np.fft.fft2(grey * window)) ** 2
+    fy, fx = (np.abs(np.fft.fftfreq(n)) for n in grey.shape)  # cycles per pixel, 0.5 = a 2-px period
+    finest = np.maximum(fy[:, None], fx[None, :])
+    outer = power[finest >= 0.5 - 1.5 / min(grey.shape)].mean()
+    inner = power[(finest >= 0.4) & (finest < 0.45)].mean()
+    return 0.0 if outer == 0 else float(outer / max(inner, np.finfo(float).tiny))
 
 
 def face_detected(image: np.ndarray) -> bool:

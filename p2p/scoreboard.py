@@ -71,6 +71,13 @@ def number(value: object) -> str:
     return "–" if value is None else f"{value:.1f}"
 
 
+def grid(value: object) -> str:
+    """'57.3 / 0.3': the faces' and the photos' checkerboard figure."""
+    if not isinstance(value, dict):
+        return "–"
+    return f"{number(value.get('generated'))} / {number(value.get('photo'))}"
+
+
 def rows_for(runs: Sequence[dict]) -> list[Row]:
     """The rows that at least one of the runs has figures for, in reading order."""
     seeds = sorted({str(s) for run in runs for s in run.get("seeds", [])}, key=int)
@@ -107,6 +114,7 @@ def rows_for(runs: Sequence[dict]) -> list[Row]:
         ("landmark error ↓, a seed per drawing", lambda m: landmark_error(get(m, "seed_per_drawing", "likeness"))),
         ("seed diversity ↑ (0–255)", lambda m: number(m.get("seed_diversity"))),
         ("colour spread ↑ (0–255)", lambda m: number(m.get("color_spread"))),
+        ("checkerboard ↓ (faces / photos)", lambda m: grid(get(m, "checkerboard"))),
     ]
     for style in styles:
         rows += [
@@ -127,6 +135,7 @@ def rows_for(runs: Sequence[dict]) -> list[Row]:
             ),
             (f"{label}: landmark error ↓", lambda m, p=path: landmark_error(get(m, *p, "likeness_to_drawing"))),
             (f"{label}: seed diversity ↑", lambda m, p=path: number(get(m, *p, "seed_diversity"))),
+            (f"{label}: checkerboard ↓", lambda m, p=path: number(get(m, *p, "checkerboard"))),
         ]
     return [(label, cell) for label, cell in rows if any(cell(run) != "–" for run in runs)]
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import pytest
 import torch
 
 from p2p.model import UNetGenerator
@@ -20,6 +21,8 @@ from p2p.model import UNetGenerator
 torch.set_num_threads(1)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+CELEBA = REPO_ROOT.parent / "shared" / "data" / "faces" / "celeba"  # licensed photos: read in place, never copied
+needs_faces = pytest.mark.skipif(not CELEBA.is_dir(), reason="../shared/data is not available")
 SIZE, NUM_DOWNS = 64, 6  # the trainer needs size == 2**num_downs
 
 # Flags for a CPU run of `p2p.train` on `make_dataset` output that is fast and bit-for-bit reproducible.

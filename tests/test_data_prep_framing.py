@@ -7,6 +7,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from p2p_testutils import CELEBA, needs_faces
 
 from data_prep.framing import (
     CELEBA_TOP,
@@ -19,8 +20,6 @@ from data_prep.framing import (
 )
 from data_prep.head import face_height, find_head
 from data_prep.imageio import load_image
-
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "faces"
 
 
 def gradient(height: int, width: int) -> np.ndarray:
@@ -67,16 +66,16 @@ def test_detect_source_and_unknown_source() -> None:
         frame_face(gradient(10, 10), 8, "passport")
 
 
-@pytest.mark.skipif(not (SHARED / "celeba").is_dir(), reason="../shared/data is not available")
+@needs_faces
 def test_faces_are_found_in_real_photos() -> None:
-    photos = sorted((SHARED / "celeba").glob("*.jpg"))[:20]
+    photos = sorted(CELEBA.glob("*.jpg"))[:20]
     found = sum(detect_face(load_image(path)) is not None for path in photos)
     assert found >= 16
 
 
-@pytest.mark.skipif(not (SHARED / "celeba").is_dir(), reason="../shared/data is not available")
+@needs_faces
 def test_zoom_out_shrinks_a_tightly_cropped_face_to_the_training_size(tmp_path: Path) -> None:
-    photo = frame_face(load_image(sorted((SHARED / "celeba").glob("*.jpg"))[0]), 256, "celeba")
+    photo = frame_face(load_image(sorted(CELEBA.glob("*.jpg"))[0]), 256, "celeba")
     head = find_head(photo)
     assert zoom_out(photo, head)[0] is photo  # a face framed like the training faces stays as it is
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from p2p_testutils import CELEBA, needs_faces
 from PIL import Image
 
 from data_prep import build
@@ -24,9 +25,7 @@ from data_prep.imageio import load_image
 from data_prep.landmarks import LEFT_EYE, RIGHT_EYE
 from data_prep.lineart import landmark_sketch
 
-CELEBA = Path(__file__).resolve().parents[2] / "shared" / "data" / "faces" / "celeba"
 PHOTOS = ["000002.jpg", "000058.jpg", "000132.jpg"]
-needs_faces = pytest.mark.skipif(not CELEBA.is_dir(), reason="../shared/data is not available")
 
 
 @pytest.fixture(scope="module")

@@ -134,11 +134,11 @@ def test_evaluate_writes_metrics_and_contact_sheets(
     for key in ("l1", "psnr", "ssim", "seed_diversity"):
         assert isinstance(result[key], float), key
     assert 0 < result["l1"] < 255 and -1 <= result["ssim"] <= 1 and result["seed_diversity"] > 0
-    for key in ("colorfulness", "sharpness", "face_detection_rate"):
+    for key in ("colorfulness", "sharpness", "checkerboard", "face_detection_rate"):
         assert set(result[key]) == {"generated", "photo"}, key
     sketches = result["sketches"]
     assert sketches["count"] == 2  # broken.png skipped, notes.txt ignored
-    assert {"colorfulness", "sharpness", "face_detection_rate", "seed_diversity"} <= set(sketches)
+    assert {"colorfulness", "sharpness", "checkerboard", "face_detection_rate", "seed_diversity"} <= set(sketches)
 
     sheet = cv2.imread(str(out / "contact_sheet.png"))
     tile = evaluate.SHEET_TILE

@@ -183,6 +183,8 @@ def test_scoreboard_puts_evaluations_side_by_side(
     expected = f"{100 * accuracy:.1f} % ({100 * folds[0]:.1f} / {100 * folds[1]:.1f})"
     assert rows["two-sample 32 px ↓, seed 0"] == [expected, expected]
     assert rows["seed diversity ↑ (0–255)"] == [f"{result['seed_diversity']:.1f}", "12.3"]
+    grid = result["checkerboard"]
+    assert rows["checkerboard ↓ (faces / photos)"][0] == f"{grid['generated']:.1f} / {grid['photo']:.1f}"
     own = result["seed_per_drawing"]["realism"]["32"]["accuracy"]
     assert rows["two-sample 32 px ↓, a seed per drawing"][0].startswith(f"{100 * own:.1f} %")
     assert "two-sample 32 px ↓, seed 1" in rows and "drawings 'mouse': two-sample 32 px ↓" in rows

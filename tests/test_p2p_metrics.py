@@ -8,8 +8,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from p2p_testutils import REPO_ROOT, face_pair
+from p2p_testutils import CELEBA, REPO_ROOT, face_pair, needs_faces
 
+from data_prep.framing import frame_face
 from data_prep.imageio import load_image
 from p2p import metrics
 
@@ -87,6 +88,20 @@ def test_colorfulness() -> None:
     saturated = np.zeros((8, 8, 3), np.uint8)
     saturated[::2, :, 0] = saturated[1::2, :, 1] = 255  # red and green stripes
     assert metrics.colorfulness(saturated) > 100
+
+
+@needs_faces
+def test_checkerboard_sees_a_two_pixel_grid_that_detail_and_noise_do_not_make() -> None:
+    photo = frame_face(load_image(CELEBA / "000002.jpg"), 256, "celeba")
+    grid = np.indices(photo.shape[:2]).sum(0) % 2 * 12 - 6  # ±6 grey levels, alternating pixel by pixel
+    gridded = np.clip(photo.astype(int) + grid[..., None], 0, 255).astype(np.uint8)
+    assert metrics.checkerboard(photo) < 1  # a photo's spectrum fades towards the finest scale
+    assert metrics.checkerboard(gridded) > 50 * metrics.checkerboard(photo)
+    stripes = np.clip(photo.astype(int) + (np.arange(photo.shape[1]) % 2 * 12 - 6)[None, :, None], 0, 255)
+    assert metrics.checkerboard(stripes.astype(np.uint8)) > 20 * metrics.checkerboard(photo)  # one axis is enough
+    assert 0.5 < metrics.checkerboard(noisy(np.full((64, 64, 3), 128, np.uint8), 20)) < 2  # white noise: flat
+    assert metrics.checkerboard(np.full((16, 16, 3), 90, np.uint8)) == 0.0
+    assert metrics.sharpness(gridded) > 2 * metrics.sharpness(photo)  # what sharpness alone would read as detail
 
 
 def test_sharpness(image: np.ndarray) -> None:
