@@ -72,7 +72,7 @@ def number(value: object) -> str:
 
 
 def grid(value: object) -> str:
-    """'57.3 / 0.3': the faces' and the photos' checkerboard figure."""
+    """'48.8 / 0.4': the faces' and the photos' checkerboard figure."""
     if not isinstance(value, dict):
         return "–"
     return f"{number(value.get('generated'))} / {number(value.get('photo'))}"

@@ -1,4 +1,4 @@
-"""Shared helpers for the p2p tests: tiny synthetic A|B datasets and tiny generators.
+"""Shared helpers for the tests: tiny synthetic A|B datasets, tiny generators, the CelebA photos in ../shared.
 
 Everything is small (64×64 images, ngf 8) so that the whole p2p suite runs in
 about a minute on two busy CPU cores.
