@@ -27,6 +27,7 @@ import collections
 import copy
 import csv
 import dataclasses
+import gc
 import inspect
 import json
 import math
@@ -627,6 +628,10 @@ class Trainer:
             )
         if self.world > 1:  # wait for rank 0's final save: a rank tearing gloo down early aborts the others
             dist.barrier()
+            # The DDP wrappers' reducers hold the process group; left to the interpreter's shutdown, gloo's
+            # threads are torn down half-way through it and the process can abort after a clean run.
+            del self.G_ddp, self.D_ddp
+            gc.collect()
             dist.destroy_process_group()
 
     def agree(self, save_due: bool, budget_spent: bool) -> tuple[bool, bool]:
