@@ -5,8 +5,8 @@
 
 For every A|B pair of DATA/SPLIT the drawing (A, as built) is turned into one face per seed, scored
 against the true photo B with the first seed: L1 / PSNR / SSIM, colourfulness, sharpness, checkerboard (the
-2-px grid of transposed convolutions) and Haar face rate (next to the photos' own), and the measures those
-cannot replace:
+2-px grid of transposed convolutions), backdrop brightness and Haar face rate (next to the photos' own), and
+the measures those cannot replace:
 
 - realism: accuracy of a classifier two-sample test (`p2p.realism`) of the faces against the real
   photos of the same people, at each of `--sizes`; 0.5 = indistinguishable. The control test pits
@@ -20,7 +20,8 @@ cannot replace:
   drawing samples the generator's distribution, as a two-sample test of the generator should.
 
 Per drawing style (from the build's manifest) the same figures again. Folders of drawings without photos
-(`--sketches`, `--drawings NAME=DIR`) get the reference-free metrics, the two-sample test against the
+(`--sketches`, `--drawings NAME=DIR`) get the reference-free metrics (and the share of faces, over every seed, on a
+backdrop darker than mid grey: sparse drawings should get a light one), the two-sample test against the
 validation photos and the likeness of each face to its drawing. Written to DIR: `metrics.json`,
 `contact_sheet.png` (drawing | faces of the first two seeds | photo) and one sheet per folder.
 The people of the two-sample halves, the classifier's seed and the noise seeds are fixed, so two models
@@ -64,6 +65,7 @@ QUICK_LIMIT = 200
 PER_SAMPLE = 300  # images per sample in a two-sample test: a few hundred keeps it to seconds on a CPU
 SELECTION_SEED = 0  # which images a capped sample keeps
 SEED_PER_DRAWING = 1_000_000  # drawing i of a set also gets a face of seed SEED_PER_DRAWING + i
+DARK_BACKDROP = 128  # a backdrop darker than mid grey (`metrics.backdrop`): murk behind a drawing's face
 
 
 def faces_in_batches(
@@ -99,6 +101,7 @@ def score_face(scores: dict[str, list[float]], face: np.ndarray) -> None:
     scores["colorfulness"].append(metrics.colorfulness(face))
     scores["sharpness"].append(metrics.sharpness(face))
     scores["checkerboard"].append(metrics.checkerboard(face))
+    scores["backdrop"].append(metrics.backdrop(face))
     scores["face_detection_rate"].append(metrics.face_detected(face))
 
 
@@ -408,6 +411,7 @@ def evaluate_folder(
         unit="drawing",
     ):
         samples, own_seed_face = samples[:-1], samples[-1]
+        scores["dark_backdrop"] += [metrics.backdrop(face) < DARK_BACKDROP for face in (*samples, own_seed_face)]
         group = path.relative_to(folder).as_posix() if folder.is_dir() else path.name
         own_seed_faces.add(own_seed_face, group, generated=True)
         score_face(scores, samples[0])
@@ -428,7 +432,16 @@ def evaluate_folder(
         raise SystemExit(f"{name} {folder}: no readable images")
     write_png(out / f"{name}_sheet.png", sheet(cells, SKETCH_TILE, columns=SKETCH_COLUMNS))
     tqdm.write(f"two-sample tests: {name}")
-    names = ("colorfulness", "sharpness", "checkerboard", "face_detection_rate", "seed_diversity", "color_spread")
+    names = (
+        "colorfulness",
+        "sharpness",
+        "checkerboard",
+        "backdrop",
+        "dark_backdrop",
+        "face_detection_rate",
+        "seed_diversity",
+        "color_spread",
+    )
     return {
         "folder": str(folder),
         "count": len(scores["colorfulness"]),
@@ -473,6 +486,7 @@ def summary(result: dict) -> str:
         ("colourfulness", "colorfulness", ".1f"),
         ("sharpness", "sharpness", ".0f"),
         ("checkerboard", "checkerboard", ".1f"),
+        ("backdrop brightness", "backdrop", ".0f"),
         ("face detected", "face_detection_rate", ".0%"),
     ]:
         lines.append(f"{name:<24}{fmt(result[key]['generated'], spec):>12}{fmt(result[key]['photo'], spec):>12}")
@@ -502,6 +516,7 @@ def summary(result: dict) -> str:
             "",
             f"{s['count']} {label}: colourfulness {fmt(s['colorfulness'], '.1f')}, "
             f"sharpness {fmt(s['sharpness'], '.0f')}, checkerboard {fmt(s['checkerboard'], '.1f')}, "
+            f"backdrop {fmt(s['backdrop'], '.0f')} (dark in {fmt(s['dark_backdrop'], '.0%')} of every seed's faces), "
             f"face detected {fmt(s['face_detection_rate'], '.0%')}, "
             f"seed diversity {fmt(s['seed_diversity'], '.2f')}, colour spread {fmt(s['color_spread'], '.2f')}",
             f"  two-sample vs validation photos: {accuracies(s['realism'])} "

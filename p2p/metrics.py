@@ -5,8 +5,8 @@ faces, so these only say how close a sample lands to the one photo the drawing
 was made from; the reference-free ones say whether the outputs look like photos
 at all: `colorfulness` (a generator that collapsed to grey scores ~0),
 `sharpness` (blurry averages score low), `checkerboard` (the 2-pixel grid that transposed
-convolutions leave, which `sharpness` counts as detail), `face_detected` (does a stock face
-detector see a face). Across seeds: `seed_diversity` (does the dropout noise
+convolutions leave, which `sharpness` counts as detail), `backdrop` (how light the background
+is), `face_detected` (does a stock face detector see a face). Across seeds: `seed_diversity` (does the dropout noise
 change the face at all) and `color_spread` (does it change the face's colouring,
 e.g. skin or hair tone, rather than only the texture).
 """
@@ -109,6 +109,17 @@ def checkerboard(image: np.ndarray) -> float:
     outer = power[finest >= 0.5 - 1.5 / min(grey.shape)].mean()
     inner = power[(finest >= 0.4) & (finest < 0.45)].mean()
     return 0.0 if outer == 0 else float(outer / max(inner, np.finfo(float).tiny))
+
+
+def backdrop(image: np.ndarray) -> float:
+    """Mean brightness (grey, 0-255) of the outer eighth of the image on every side: the backdrop of an
+    aligned portrait. Sparse line art says nothing about the background, so its faces should stand on a light
+    or neutral one (training draws them on 215-235), never on the dark murk a random latent can ask for."""
+    grey = to_gray(image).astype(np.float64)
+    h, w = grey.shape
+    inside = np.zeros((h, w), bool)
+    inside[h // 8 : h - h // 8, w // 8 : w - w // 8] = True
+    return float(grey[~inside].mean())
 
 
 def face_detected(image: np.ndarray) -> bool:

@@ -37,6 +37,7 @@ from p2p.evaluate import (
     write_png,
 )
 from p2p.inference import PRECISIONS, FaceGenerator
+from p2p.metrics import backdrop
 from p2p.realism_scale import blurred
 from p2p.weights import CheckpointError
 
@@ -80,8 +81,6 @@ def statistics(images: Sequence[np.ndarray]) -> dict[str, float]:
     contrast (an image's brightness standard deviation); `_spread`: how much a figure varies from image to
     image (its standard deviation over the set), where faces all lit alike differ from photos."""
     side = images[0].shape[0]
-    ring = np.ones((side, side), bool)
-    ring[side // 8 : -side // 8, side // 8 : -side // 8] = False
     greys = [cv2.cvtColor(image, cv2.COLOR_RGB2GRAY).astype(np.float64) for image in images]
     centre = slice(side // 4, 3 * side // 4)
     face = [g[centre, centre].mean() for g in greys]
@@ -90,7 +89,7 @@ def statistics(images: Sequence[np.ndarray]) -> dict[str, float]:
         "saturation": float(np.mean([cv2.cvtColor(image, cv2.COLOR_RGB2HSV)[..., 1].mean() for image in images])),
         "face_brightness": float(np.mean(face)),
         "face_brightness_spread": float(np.std(face)),
-        "border_brightness": float(np.mean([g[ring].mean() for g in greys])),
+        "border_brightness": float(np.mean([backdrop(image) for image in images])),
         "contrast": float(np.mean(contrast)),
         "contrast_spread": float(np.std(contrast)),
     }

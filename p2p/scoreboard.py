@@ -136,6 +136,8 @@ def rows_for(runs: Sequence[dict]) -> list[Row]:
             (f"{label}: landmark error ↓", lambda m, p=path: landmark_error(get(m, *p, "likeness_to_drawing"))),
             (f"{label}: seed diversity ↑", lambda m, p=path: number(get(m, *p, "seed_diversity"))),
             (f"{label}: checkerboard ↓", lambda m, p=path: number(get(m, *p, "checkerboard"))),
+            (f"{label}: backdrop brightness, seed 0 (0–255)", lambda m, p=path: number(get(m, *p, "backdrop"))),
+            (f"{label}: faces on a dark backdrop ↓, every seed", lambda m, p=path: share(get(m, *p, "dark_backdrop"))),
         ]
     return [(label, cell) for label, cell in rows if any(cell(run) != "–" for run in runs)]
 

@@ -105,6 +105,8 @@ def test_every_set_is_scored_and_a_rerun_gives_the_same_numbers(
         assert folder_set["realism_seed_per_drawing"]["32"]["counts"] == {"generated": 6, "real": 4}
         assert set(folder_set["dlib_detected"]) == {"drawing", "face"}
         assert set(folder_set["likeness_to_drawing"]) >= {"detected", "landmark_error", "same_person"}
+        assert 0 <= folder_set["backdrop"] <= 255 and 0 <= folder_set["dark_backdrop"] <= 1
+    assert set(result["backdrop"]) == {"generated", "photo"}
     for sheet in ("contact_sheet.png", "sketches_sheet.png", "mouse_sheet.png"):
         assert cv2.imread(str(tmp_path / "a" / sheet)) is not None
 
@@ -188,6 +190,8 @@ def test_scoreboard_puts_evaluations_side_by_side(
     own = result["seed_per_drawing"]["realism"]["32"]["accuracy"]
     assert rows["two-sample 32 px ↓, a seed per drawing"][0].startswith(f"{100 * own:.1f} %")
     assert "two-sample 32 px ↓, seed 1" in rows and "drawings 'mouse': two-sample 32 px ↓" in rows
+    dark = result["drawings"]["mouse"]["dark_backdrop"]
+    assert rows["drawings 'mouse': faces on a dark backdrop ↓, every seed"][0] == f"{100 * dark:.0f} %"
     assert not any(label.startswith("same person") for label in rows)  # dlib finds no face in cartoons: no row
 
     (tmp_path / "broken.json").write_text("{")

@@ -90,6 +90,16 @@ def test_colorfulness() -> None:
     assert metrics.colorfulness(saturated) > 100
 
 
+def test_backdrop_reads_the_outer_eighth_not_the_face() -> None:
+    paper = np.full((64, 64, 3), 230, np.uint8)
+    paper[8:56, 8:56] = 20  # a dark face filling the middle changes nothing
+    assert metrics.backdrop(paper) == pytest.approx(230, abs=0.5)
+    murk = paper.copy()
+    murk[:8] = (90, 60, 40)  # brown (grey 67) across the top eighth: 512 of the ring's 1,792 pixels
+    assert metrics.backdrop(murk) == pytest.approx((1280 * 230 + 512 * 67) / 1792, abs=0.5)
+    assert metrics.backdrop(np.full((32, 48), 100, np.uint8)) == pytest.approx(100)  # grey, not square
+
+
 @needs_faces
 def test_checkerboard_sees_a_two_pixel_grid_that_detail_and_noise_do_not_make() -> None:
     photo = frame_face(load_image(CELEBA / "000002.jpg"), 256, "celeba")
