@@ -82,6 +82,7 @@ class UNetGenerator(
         dropout: float = 0.5,
         upsample: str = "transpose",
         z_dim: int = 0,
+        z_prior: dict[str, list] | None = None,
     ) -> None:
         super().__init__()
         if num_downs < 5:
@@ -90,6 +91,14 @@ class UNetGenerator(
             raise ValueError(f"upsample must be one of {UPSAMPLES}, got {upsample!r}")
         self.in_channels, self.out_channels, self.num_downs = in_channels, out_channels, num_downs
         self.dropout, self.z_dim = dropout, z_dim
+        # What a seed's latent is drawn from: a standard normal, or its image under an affine map
+        # {"matrix": z_dim × z_dim, "offset": z_dim} (`p2p.photo_latent.light_backdrop_prior`).
+        self.z_prior = None
+        if z_prior is not None:
+            matrix, offset = torch.tensor(z_prior["matrix"]), torch.tensor(z_prior["offset"])
+            if matrix.shape != (z_dim, z_dim) or offset.shape != (z_dim,):
+                raise ValueError(f"z_prior must map the {z_dim}-d latent to itself, got {tuple(matrix.shape)}")
+            self.z_prior = (matrix, offset)
         widths = [ngf * min(2**i, 8) for i in range(num_downs)]  # ngf, 2ngf, 4ngf, 8ngf, 8ngf, ...
 
         def up(c_in: int, c_out: int) -> nn.Module:
@@ -149,10 +158,16 @@ class UNetGenerator(
         return h
 
     def sample_z(self, n: int, generators: list[torch.Generator] | None = None) -> torch.Tensor:
-        """n noise vectors (n × z_dim, standard normal), from the per-sample generators when given."""
+        """n noise vectors (n × z_dim, standard normal, then through `z_prior` if the model has one), from the
+        per-sample generators when given."""
         if generators is None:
-            return torch.randn(n, self.z_dim)
-        return torch.stack([torch.randn(self.z_dim, generator=g) for g in generators])
+            z = torch.randn(n, self.z_dim)
+        else:
+            z = torch.stack([torch.randn(self.z_dim, generator=g) for g in generators])
+        if self.z_prior is not None:
+            matrix, offset = self.z_prior
+            z = z @ matrix.T + offset
+        return z
 
     def _dropout(self, h: torch.Tensor, generators: list[torch.Generator] | None) -> torch.Tensor:
         if self.dropout == 0:

@@ -123,3 +123,29 @@ class PhotoLatent(nn.Module):
     @torch.no_grad()
     def forward(self, photos: torch.Tensor) -> torch.Tensor:
         return (self.statistics(photos) - self.mean) @ self.whiten.T
+
+
+BACKDROP = ("border R", "border G", "border B")
+"""The statistics of the "colours" latent that describe the background."""
+
+
+def light_backdrop_prior(latent: PhotoLatent, grey: float = 215.0) -> dict[str, list]:
+    """A seed prior (`UNetGenerator(z_prior=...)`) that keeps the colours a seed draws for the face, hair and
+    contrast but sets the background's to light paper of this grey level (0-255).
+
+    With the colours latent the seed picks the background too, and on line art, which only ever had light
+    backdrops in training, a dark pick gives a face on murk. Un-whitening a latent, setting its background
+    statistics and whitening again is affine, z ↦ matrix·z + offset, so the published model carries it.
+    """
+    names = LATENTS["colours"][0]
+    if latent.statistics is not LATENTS["colours"][1]:
+        raise ValueError("a light-backdrop prior needs the 'colours' photo latent (the one with a background)")
+    keep = torch.ones(STATISTICS, dtype=torch.float64)
+    paper = torch.zeros(STATISTICS, dtype=torch.float64)
+    for name in BACKDROP:
+        keep[names.index(name)] = 0.0
+        paper[names.index(name)] = grey / 127.5 - 1.0
+    whiten, mean = latent.whiten.double(), latent.mean.double()
+    matrix = whiten @ torch.diag(keep) @ torch.linalg.inv(whiten)
+    offset = whiten @ ((1.0 - keep) * (paper - mean))
+    return {"matrix": matrix.float().tolist(), "offset": offset.float().tolist()}

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from p2p.photo_latent import LATENTS, STATISTICS, PhotoLatent
+from p2p.model import UNetGenerator
+from p2p.photo_latent import LATENTS, STATISTICS, PhotoLatent, light_backdrop_prior
 
 
 def portraits(n: int, seed: int = 0) -> torch.Tensor:
@@ -64,3 +65,17 @@ def test_fitting_needs_more_photos_than_statistics_and_a_known_kind() -> None:
         PhotoLatent().fit(portraits(8))
     with pytest.raises(ValueError, match="unknown photo latent"):
         PhotoLatent("background")
+
+
+def test_a_light_backdrop_prior_is_a_generator_setting_of_the_right_shape() -> None:
+    latent = PhotoLatent("colours")
+    latent.fit(portraits(50))
+    prior = light_backdrop_prior(latent, grey=240.0)
+    model = UNetGenerator(num_downs=5, ngf=8, z_dim=STATISTICS, z_prior=prior)
+    z = model.sample_z(20)
+    border = (z.double() @ torch.linalg.inv(latent.whiten.double()).T + latent.mean.double())[:, 3:6]
+    assert torch.allclose(border, torch.full_like(border, 240 / 127.5 - 1), atol=1e-4)
+    with pytest.raises(ValueError, match="map the 4-d latent to itself"):
+        UNetGenerator(num_downs=5, ngf=8, z_dim=4, z_prior=prior)
+    with pytest.raises(ValueError, match="'colours' photo latent"):
+        light_backdrop_prior(PhotoLatent("face"))

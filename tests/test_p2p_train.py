@@ -14,9 +14,10 @@ import pytest
 import torch
 from p2p_testutils import PYTHON, REPO_ROOT, TINY_TRAIN_FLAGS, make_dataset, subprocess_env
 
-from p2p import train
+from p2p import train, weights
+from p2p.photo_latent import LATENTS
 from p2p.train import TrainConfig, Trainer, gan_loss, lr_factor
-from p2p.weights import load_generator
+from p2p.weights import load_generator, read_photo_latent
 
 
 @pytest.fixture(scope="module")
@@ -284,6 +285,48 @@ def test_latent_from_the_photo_trains_and_resumes_with_its_whitening(data: Path,
         train.parse_args(["--data", str(data), "--z-from-photo", "colours", "--z-dim", "8", "--lambda-ms", "1"])
     with pytest.raises(SystemExit):
         train.parse_args(["--data", str(data), "--z-from-photo", "background", "--z-dim", "8"])
+
+
+def test_a_colours_run_publishes_seeds_that_ask_for_light_paper(
+    data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = tmp_path / "run"
+    photos = make_dataset(tmp_path / "data", train=12)  # the whitening needs more photos than statistics
+    run_cli(photos, run, "--z-dim", "8", "--z-from-photo", "colours", "--steps", "2")
+    published = tmp_path / "published"
+    light = ["--light-backdrop", str(run / "checkpoint.pt")]
+    weights.main([str(run / "generator"), "--out", str(published), *light])
+    plain, model = load_generator(run / "generator"), load_generator(published)
+    latent = read_photo_latent(run / "checkpoint.pt")
+    seeds = [torch.Generator().manual_seed(s) for s in range(64)]
+    z = model.sample_z(64, seeds)
+    stats = z.double() @ torch.linalg.inv(latent.whiten.double()).T + latent.mean.double()  # un-whitened
+    names = LATENTS["colours"][0]
+    background = [names.index(f"border {c}") for c in "RGB"]
+    assert torch.allclose(stats[:, background], torch.full((64, 3), 215 / 127.5 - 1, dtype=torch.float64), atol=1e-4)
+    drawn = plain.sample_z(64, [torch.Generator().manual_seed(s) for s in range(64)]).double()
+    drawn_stats = drawn @ torch.linalg.inv(latent.whiten.double()).T + latent.mean.double()
+    rest = [i for i in range(8) if i not in background]
+    assert torch.allclose(stats[:, rest], drawn_stats[:, rest], atol=1e-4)  # the seed's face colours are kept
+    drawing = torch.zeros(2, 1, 64, 64)
+    assert torch.equal(model(drawing, seeds=[3, 3]), model(drawing, seeds=[3, 3]))  # still one face per seed
+
+    capsys.readouterr()
+    run_cli(photos, tmp_path / "face", "--z-dim", "8", "--z-from-photo", "face", "--steps", "1")
+    run_cli(data, tmp_path / "plain", "--steps", "1")
+    for wrong, message in [("face", "needs the 'colours' photo latent"), ("plain", "no photo latent in it")]:
+        with pytest.raises(SystemExit):
+            weights.main(
+                [
+                    str(run / "generator"),
+                    "--out",
+                    str(tmp_path / "x"),
+                    "--light-backdrop",
+                    str(tmp_path / wrong / "checkpoint.pt"),
+                ]
+            )
+        assert message in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
 
 
 def test_l1_and_feature_matching_leave_out_the_samples_that_are_not_to_match_their_photo() -> None:

@@ -41,6 +41,7 @@ def test_save_pretrained_writes_safetensors_and_config(saved: Path) -> None:
         "dropout": 0.5,
         "upsample": "transpose",
         "z_dim": 0,
+        "z_prior": None,
     }
 
 
