@@ -14,8 +14,9 @@ reference architecture (and older checkpoints) stay what they were:
 instead of transposed convolutions, which removes checkerboard artefacts (Odena
 et al., Distill 2016); `z_dim` > 0 adds a per-sample noise vector, drawn from the
 same seed as the dropout masks and fed in as constant input channels
-(BicycleGAN's "add to input"), a noise source the mode-seeking loss can make the
-generator use.
+(BicycleGAN's "add to input"), a noise source the mode-seeking loss or a photo latent
+(`p2p.photo_latent`) can make the generator use; `z_prior` maps that seed's draw
+through a fixed affine map (e.g. one that always asks for a light background).
 
 The generator carries huggingface_hub's `PyTorchModelHubMixin`, which gives it
 `save_pretrained` / `from_pretrained` / `push_to_hub` with `model.safetensors` +

@@ -257,8 +257,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--light-backdrop",
         metavar="CHECKPOINT_PT",
-        help="seeds keep their face colours but ask for light paper behind them: the photo latent of this "
-        "checkpoint.pt (a run trained with --z-from-photo colours) gives the prior",
+        help="seeds keep their face colours but ask for light paper behind them (for line art; it costs realism "
+        "on edge maps of photos): the photo latent of this checkpoint.pt (a --z-from-photo colours run) gives it",
     )
     args = parser.parse_args(argv)
     if not (args.out or args.push_to_hub):
