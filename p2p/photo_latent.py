@@ -104,7 +104,7 @@ class PhotoLatent(nn.Module):
         super().__init__()
         if kind not in LATENTS:
             raise ValueError(f"unknown photo latent {kind!r}; one of {sorted(LATENTS)}")
-        self.statistics = LATENTS[kind][1]
+        self.kind, self.statistics = kind, LATENTS[kind][1]
         self.register_buffer("mean", torch.zeros(STATISTICS))
         self.register_buffer("whiten", torch.eye(STATISTICS))
 
@@ -138,7 +138,7 @@ def light_backdrop_prior(latent: PhotoLatent, grey: float = 215.0) -> dict[str, 
     statistics and whitening again is affine, z ↦ matrix·z + offset, so the published model carries it.
     """
     names = LATENTS["colours"][0]
-    if latent.statistics is not LATENTS["colours"][1]:
+    if latent.kind != "colours":
         raise ValueError("a light-backdrop prior needs the 'colours' photo latent (the one with a background)")
     keep = torch.ones(STATISTICS, dtype=torch.float64)
     paper = torch.zeros(STATISTICS, dtype=torch.float64)
