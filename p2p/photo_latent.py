@@ -124,6 +124,23 @@ class PhotoLatent(nn.Module):
     def forward(self, photos: torch.Tensor) -> torch.Tensor:
         return (self.statistics(photos) - self.mean) @ self.whiten.T
 
+    def projector(self, names: tuple[str, ...]) -> torch.Tensor:
+        """P = W·diag(named)·W⁻¹ (float64), for whitening W: z + (other − z)·Pᵀ is the whitened latent z with
+        the named statistics taken from `other` and the rest kept (un-whitening and whitening are affine)."""
+        kept = LATENTS[self.kind][0]
+        unknown = sorted(set(names) - set(kept))
+        if unknown:
+            raise ValueError(f"the {self.kind!r} photo latent has no statistics {unknown}")
+        named = torch.tensor([name in names for name in kept], dtype=torch.float64, device=self.whiten.device)
+        whiten = self.whiten.double()
+        return whiten @ torch.diag(named) @ torch.linalg.inv(whiten)
+
+    @torch.no_grad()
+    def swap(self, z: torch.Tensor, other: torch.Tensor, names: tuple[str, ...]) -> torch.Tensor:
+        """z (N×8, whitened) with the named statistics of `other` (N×8, whitened) instead of its own."""
+        projector = self.projector(names).to(z)
+        return z + (other - z) @ projector.T
+
 
 BACKDROP = ("border R", "border G", "border B")
 """The statistics of the "colours" latent that describe the background."""
@@ -137,15 +154,9 @@ def light_backdrop_prior(latent: PhotoLatent, grey: float = 215.0) -> dict[str, 
     backdrops in training, a dark pick gives a face on murk. Un-whitening a latent, setting its background
     statistics and whitening again is affine, z ↦ matrix·z + offset, so the published model carries it.
     """
-    names = LATENTS["colours"][0]
     if latent.kind != "colours":
         raise ValueError("a light-backdrop prior needs the 'colours' photo latent (the one with a background)")
-    keep = torch.ones(STATISTICS, dtype=torch.float64)
-    paper = torch.zeros(STATISTICS, dtype=torch.float64)
-    for name in BACKDROP:
-        keep[names.index(name)] = 0.0
-        paper[names.index(name)] = grey / 127.5 - 1.0
-    whiten, mean = latent.whiten.double(), latent.mean.double()
-    matrix = whiten @ torch.diag(keep) @ torch.linalg.inv(whiten)
-    offset = whiten @ ((1.0 - keep) * (paper - mean))
+    backdrop = torch.tensor([name in BACKDROP for name in LATENTS["colours"][0]], dtype=torch.float64)
+    offset = latent.whiten.double() @ (backdrop * (grey / 127.5 - 1.0 - latent.mean.double()))
+    matrix = torch.eye(STATISTICS, dtype=torch.float64) - latent.projector(BACKDROP)
     return {"matrix": matrix.float().tolist(), "offset": offset.float().tolist()}

@@ -55,7 +55,7 @@ from p2p.checkpoint import TrainState
 from p2p.data import PairedDataset
 from p2p.inference import cpu_has_bf16, tensor_to_image
 from p2p.model import UPSAMPLES, MultiscaleDiscriminator, UNetGenerator
-from p2p.photo_latent import LATENTS, STATISTICS, PhotoLatent
+from p2p.photo_latent import BACKDROP, LATENTS, STATISTICS, PhotoLatent
 from p2p.weights import CheckpointError, export_generator, load_generator
 
 GAN_MODES = ("vanilla", "lsgan", "hinge", "none")
@@ -82,6 +82,7 @@ class TrainConfig:
     lambda_ms: float = 0.0  # mode seeking: reward faces that differ between two noise draws (Mao et al.: 1)
     z_from_photo: str = ""  # colours | face: in training the latent is the photo's statistics (p2p.photo_latent)
     z_photo_share: float = 1.0  # share of a batch with the photo's latent; the rest draw it, learn from D alone
+    z_free_backdrop: bool = False  # re-framed pairs draw the colours latent's background: line art gets light paper
     ms_size: int = 0  # compare the two draws shrunk to this many pixels a side: rewards colour, not shape (0: full)
     d_augment: bool = False  # DiffAugment (Zhao et al. 2020): D sees every pair shifted and cut out
     ema: float = 0.0  # decay of the generator weights' moving average, e.g. 0.999 (0: off)
@@ -136,6 +137,8 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
         parser.error(f"--z-from-photo must be one of {sorted(LATENTS)}")
     if config.z_from_photo and (config.z_dim != STATISTICS or config.lambda_ms):
         parser.error(f"--z-from-photo needs --z-dim {STATISTICS} and no mode seeking (--lambda-ms 0)")
+    if config.z_free_backdrop and config.z_from_photo != "colours":
+        parser.error("--z-free-backdrop needs --z-from-photo colours (the latent with a background)")
     if not 0 < config.z_photo_share <= 1 or (config.z_photo_share < 1 and not config.z_from_photo):
         parser.error("--z-photo-share is a share in (0, 1] of the batch whose latent is --z-from-photo's")
     if config.size != 2**config.num_downs:
@@ -383,16 +386,25 @@ class Trainer:
             return nullcontext()
         return torch.autocast(self.device.type, dtype=self.amp_dtype)
 
-    def train_step(self, drawing: torch.Tensor, photo: torch.Tensor) -> dict[str, float]:
-        """One optimisation step of D, then G, as in the paper; returns the losses."""
+    def train_step(
+        self, drawing: torch.Tensor, photo: torch.Tensor, painted: torch.Tensor | None = None
+    ) -> dict[str, float]:
+        """One optimisation step of D, then G, as in the paper; returns the losses. `painted` says which
+        photos stand on a backdrop that data_prep painted (`PairedDataset`)."""
         config = self.config
         for group in (*self.opt_G.param_groups, *self.opt_D.param_groups):
             group["lr"] = config.lr * lr_factor(self.state.step, config)
         if config.lambda_ms:  # two noise draws per drawing: the mode-seeking loss compares their faces
             drawing, photo = torch.cat([drawing, drawing]), torch.cat([photo, photo])
+            painted = torch.cat([painted, painted]) if painted is not None else None
         matched = None  # which samples' faces should match their photo (None: all)
         if self.photo_latent is not None:
             z = self.photo_latent(photo)
+            if config.z_free_backdrop and painted is not None:
+                # A painted backdrop is always light paper: told a random background, the generator learns
+                # that drawings framed like these get light paper whatever the seed says.
+                free = self.photo_latent.swap(z, self.G.sample_z(len(z)).to(z.device), BACKDROP)
+                z = torch.where(painted.to(z.device)[:, None], free, z)
             if config.z_photo_share < 1:
                 # BicycleGAN's two halves: a random latent asks for colours the photo may not have, so those
                 # faces learn from the discriminator alone (it knows, e.g., what backdrop line art comes on).
@@ -586,11 +598,11 @@ class Trainer:
         cpu_budget_end = time.process_time() + config.cpu_minutes * 60 if config.cpu_minutes else math.inf
 
         while state.step < config.steps and not self.stop_requested:
-            for drawing, photo in self.batches_of_epoch(state.epoch, state.batch_in_epoch):
+            for drawing, photo, painted in self.batches_of_epoch(state.epoch, state.batch_in_epoch):
                 memory = torch.channels_last if self.device.type == "cuda" else torch.contiguous_format
                 drawing = drawing.to(self.device, non_blocking=True, memory_format=memory)
                 photo = photo.to(self.device, non_blocking=True, memory_format=memory)
-                losses = self.train_step(drawing, photo)
+                losses = self.train_step(drawing, photo, painted)
                 if not all(math.isfinite(v) for v in losses.values()):
                     raise SystemExit(f"step {state.step}: a loss is not finite ({losses}); lower --lr or use --amp off")
                 state.batch_in_epoch += 1

@@ -79,3 +79,19 @@ def test_a_light_backdrop_prior_is_a_generator_setting_of_the_right_shape() -> N
         UNetGenerator(num_downs=5, ngf=8, z_dim=4, z_prior=prior)
     with pytest.raises(ValueError, match="'colours' photo latent"):
         light_backdrop_prior(PhotoLatent("face"))
+
+
+def test_swap_takes_the_named_statistics_from_the_other_latent_and_keeps_the_rest() -> None:
+    latent = PhotoLatent("colours")
+    latent.fit(portraits(50))
+    mine, other = latent(portraits(6, seed=1)), latent(portraits(6, seed=2))
+    swapped = latent.swap(mine, other, ("border R", "border G", "border B"))
+
+    def unwhitened(z: torch.Tensor) -> torch.Tensor:
+        return z.double() @ torch.linalg.inv(latent.whiten.double()).T + latent.mean.double()
+
+    assert torch.allclose(unwhitened(swapped)[:, 3:6], unwhitened(other)[:, 3:6], atol=1e-4)
+    assert torch.allclose(unwhitened(swapped)[:, :3], unwhitened(mine)[:, :3], atol=1e-4)
+    assert torch.allclose(unwhitened(swapped)[:, 6:], unwhitened(mine)[:, 6:], atol=1e-4)
+    with pytest.raises(ValueError, match=r"no statistics \['hair redness'\]"):
+        latent.swap(mine, other, ("hair redness",))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 import os
 import signal
@@ -54,7 +55,7 @@ def training_command(data: Path, out: Path, *flags: str) -> list[str]:
 
 def test_a_few_steps_reduce_the_l1_loss_on_a_fixed_batch(data: Path, tmp_path: Path) -> None:
     trainer = tiny_trainer(data, tmp_path, gan_mode="vanilla")
-    drawing, photo = (torch.stack(t) for t in zip(*(trainer.train_set[i] for i in range(2))))
+    drawing, photo, _ = (torch.stack(t) for t in zip(*(trainer.train_set[i] for i in range(2))))
     history = [trainer.train_step(drawing, photo) for _ in range(40)]
     assert set(history[0]) == {"D_real", "D_fake", "G_GAN", "G_L1"}
     first, last = (sum(h["G_L1"] for h in part) / 3 for part in (history[:3], history[-3:]))
@@ -65,7 +66,7 @@ def test_a_few_steps_reduce_the_l1_loss_on_a_fixed_batch(data: Path, tmp_path: P
 @pytest.mark.parametrize("mode", ["lsgan", "hinge", "none"])
 def test_every_gan_mode_trains(data: Path, tmp_path: Path, mode: str) -> None:
     trainer = tiny_trainer(data, tmp_path, gan_mode=mode)
-    drawing, photo = (torch.stack(t) for t in zip(*(trainer.train_set[i] for i in range(2))))
+    drawing, photo, _ = (torch.stack(t) for t in zip(*(trainer.train_set[i] for i in range(2))))
     losses = [trainer.train_step(drawing, photo) for _ in range(2)][-1]
     assert all(math.isfinite(v) for v in losses.values())
     assert ("G_GAN" in losses) == (mode != "none")
@@ -99,7 +100,7 @@ RECIPE_FLAGS = [
 
 def test_the_later_recipe_options_train_together(data: Path, tmp_path: Path) -> None:
     trainer = tiny_trainer(data, tmp_path, **RECIPE_OPTIONS)
-    drawing, photo = (torch.stack(t) for t in zip(*(trainer.train_set[i] for i in range(2))))
+    drawing, photo, _ = (torch.stack(t) for t in zip(*(trainer.train_set[i] for i in range(2))))
     before = [p.clone() for p in trainer.G_ema.parameters()]
     losses = [trainer.train_step(drawing, photo) for _ in range(3)][-1]
     assert set(losses) == {"D_real", "D_fake", "G_GAN", "G_L1", "G_FM", "G_MS"}
@@ -344,7 +345,7 @@ def test_a_photo_latent_share_below_one_gives_the_rest_drawn_latents_and_the_dis
     data = make_dataset(tmp_path / "data", train=12)
     options = {"z_dim": 8, "z_from_photo": "colours", "gan_mode": "lsgan", "lambda_fm": 10.0}
     trainer = tiny_trainer(data, tmp_path / "run", **options, z_photo_share=share)
-    drawing, photo = (torch.stack(t) for t in zip(*(trainer.train_set[i] for i in range(2))))
+    drawing, photo, _ = (torch.stack(t) for t in zip(*(trainer.train_set[i] for i in range(2))))
     latents = []
     trainer.G.register_forward_pre_hook(lambda _, args, kwargs: latents.append(kwargs["z"]), with_kwargs=True)
     losses = trainer.train_step(drawing, photo)
@@ -356,6 +357,30 @@ def test_a_photo_latent_share_below_one_gives_the_rest_drawn_latents_and_the_dis
     for wrong in (["--z-photo-share", "0.5"], ["--z-dim", "8", "--z-from-photo", "colours", "--z-photo-share", "0"]):
         with pytest.raises(SystemExit):
             train.parse_args(["--data", str(data), *wrong])
+
+
+def test_pairs_on_a_painted_backdrop_train_with_a_random_background_latent(tmp_path: Path) -> None:
+    data = make_dataset(tmp_path / "data", train=12)
+    pairs = [{"output": f"train/{i:04d}.jpg", "reframe": {"scale": 0.7} if i == 1 else None} for i in range(12)]
+    (data / "manifest.json").write_text(json.dumps({"pairs": pairs}))
+    options = {"z_dim": 8, "z_from_photo": "colours", "z_free_backdrop": True}
+    trainer = tiny_trainer(data, tmp_path / "run", **options)
+    drawing, photo, painted = (torch.stack(t) for t in zip(*(trainer.train_set[i] for i in range(2))))
+    assert painted.tolist() == [False, True]  # from the manifest's "reframe" entries
+    latents = []
+    trainer.G.register_forward_pre_hook(lambda _, args, kwargs: latents.append(kwargs["z"]), with_kwargs=True)
+    trainer.train_step(drawing, photo, painted)
+    latent = trainer.photo_latent
+    given, own = (z.double() @ torch.linalg.inv(latent.whiten.double()).T for z in (latents[0], latent(photo)))
+    background = [LATENTS["colours"][0].index(f"border {c}") for c in "RGB"]
+    assert torch.allclose(given[0], own[0], atol=1e-5)  # an ordinary pair keeps its photo's latent
+    assert not torch.allclose(given[1, background], own[1, background], atol=1e-2)  # a painted one: random
+    face = [i for i in range(8) if i not in background]
+    assert torch.allclose(given[1, face], own[1, face], atol=1e-4)  # but its own face colours
+    with pytest.raises(SystemExit):
+        train.parse_args(["--data", str(data), "--z-dim", "8", "--z-from-photo", "face", "--z-free-backdrop"])
+    run_cli(data, tmp_path / "cli", "--z-dim", "8", "--z-from-photo", "colours", "--z-free-backdrop", "--steps", "2")
+    assert torch.load(tmp_path / "cli" / "checkpoint.pt", weights_only=True)["step"] == 2
 
 
 def test_resume_refuses_a_truncated_or_foreign_checkpoint(data: Path, tmp_path: Path) -> None:
