@@ -156,7 +156,8 @@ def light_backdrop_prior(latent: PhotoLatent, grey: float = 215.0) -> dict[str, 
     """
     if latent.kind != "colours":
         raise ValueError("a light-backdrop prior needs the 'colours' photo latent (the one with a background)")
-    backdrop = torch.tensor([name in BACKDROP for name in LATENTS["colours"][0]], dtype=torch.float64)
-    offset = latent.whiten.double() @ (backdrop * (grey / 127.5 - 1.0 - latent.mean.double()))
-    matrix = torch.eye(STATISTICS, dtype=torch.float64) - latent.projector(BACKDROP)
+    projector = latent.projector(BACKDROP)
+    paper = torch.full((STATISTICS,), grey / 127.5 - 1.0, dtype=torch.float64)  # the projector keeps its background
+    offset = projector @ latent.whiten.double() @ (paper - latent.mean.double())
+    matrix = torch.eye(STATISTICS, dtype=torch.float64) - projector
     return {"matrix": matrix.float().tolist(), "offset": offset.float().tolist()}
