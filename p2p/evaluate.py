@@ -2,6 +2,7 @@
 
     python -m p2p.evaluate --data DATA [--split val] [--checkpoint PATH_OR_ID] [--out DIR] [--limit N] [--quick]
                            [--seeds 0,1,2] [--sketches DIR] [--drawings NAME=DIR ...] [--sizes 64,128]
+                           [--publishable]
 
 For every A|B pair of DATA/SPLIT the drawing (A, as built) is turned into one face per seed, scored
 against the true photo B with the first seed: L1 / PSNR / SSIM, colourfulness, sharpness, checkerboard (the
@@ -23,7 +24,9 @@ Per drawing style (from the build's manifest) the same figures again. Folders of
 (`--sketches`, `--drawings NAME=DIR`) get the reference-free metrics (and the share of faces, over every seed, on a
 backdrop darker than mid grey: sparse drawings should get a light one), the two-sample test against the
 validation photos and the likeness of each face to its drawing. Written to DIR: `metrics.json`,
-`contact_sheet.png` (drawing | faces of the first two seeds | photo) and one sheet per folder.
+`contact_sheet.png` (drawing | faces of the first two seeds | photo) and one sheet per folder (drawing | faces).
+With `--publishable` the sheets show only what this repo made, the built drawings and the faces: no photo
+and no drawing from a folder, because those are the datasets' images, whose licences forbid publishing them.
 The people of the two-sample halves, the classifier's seed and the noise seeds are fixed, so two models
 evaluated on the same data are compared on the same people and the same noise.
 """
@@ -57,7 +60,7 @@ from p2p.weights import CheckpointError, default_checkpoint
 T = TypeVar("T")
 
 SHEET_ROWS = 5  # validation pairs on the contact sheet
-SHEET_TILE = 96  # px; the sheets are committed with the model card, so they stay small
+SHEET_TILE = 96  # px; `--publishable` sheets go into model cards, so they stay small
 SKETCH_TILE = 64
 SKETCH_COLUMNS = 4  # (drawing, face, face) cells per row of a folder's sheet
 SKETCH_CELLS = 12  # drawings on a folder's sheet, spread over the folder
@@ -271,9 +274,10 @@ def evaluate_pairs(
     batch_size: int,
     tests: Realism,
     out: Path,
+    publishable: bool = False,
 ) -> tuple[dict[str, object], Sample]:
-    """Every measure of the faces made from the split's drawings, the contact sheet, and the real photos
-    (as a two-sample test sample, for the folder sets)."""
+    """Every measure of the faces made from the split's drawings, the contact sheet (with the true photos
+    unless `publishable`), and the real photos (as a two-sample test sample, for the folder sets)."""
     sources = pair_sources(data, files)
     picks = set(np.linspace(0, len(files) - 1, min(SHEET_ROWS, len(files))).round().astype(int).tolist())
     generated, real = defaultdict(list), defaultdict(list)
@@ -324,8 +328,9 @@ def evaluate_pairs(
             if seen[0] is not None:
                 generated["color_spread"].append(metrics.color_spread(faces, face_mask(seen[0].points, photo.shape)))
         if index in picks:
-            rows.append([tile(image, SHEET_TILE) for image in (drawing.pixels, *faces[:2], photo)])
-    labels = ["drawing", *(f"seed {s}" for s in seeds[:2]), "photo"]
+            shown = (drawing.pixels, *faces[:2]) if publishable else (drawing.pixels, *faces[:2], photo)
+            rows.append([tile(image, SHEET_TILE) for image in shown])
+    labels = ["drawing", *(f"seed {s}" for s in seeds[:2]), *([] if publishable else ["photo"])]
     write_png(out / "contact_sheet.png", sheet(rows, SHEET_TILE, labels=labels))
 
     tqdm.write("two-sample tests: validation faces")
@@ -389,9 +394,11 @@ def evaluate_folder(
     tests: Realism,
     photos: Sample,
     out: Path,
+    publishable: bool = False,
 ) -> dict[str, object]:
     """Faces from drawings without photos: reference-free metrics, the two-sample test against the validation
-    photos, likeness to the drawing, and the folder's sheet `NAME_sheet.png`."""
+    photos, likeness to the drawing, and the folder's sheet `NAME_sheet.png` (without the drawings if
+    `publishable`)."""
     files = spread(drawing_files(folder), limit)
     picks = set(spread(range(len(files)), SKETCH_CELLS))
 
@@ -427,7 +434,8 @@ def evaluate_folder(
                     metrics.color_spread(samples, face_mask(face_seen.points, samples[0].shape))
                 )
         if index in picks:
-            cells.append([tile(image, SKETCH_TILE) for image in (drawing.pixels, *samples[:2])])
+            shown = samples[:2] if publishable else (drawing.pixels, *samples[:2])
+            cells.append([tile(image, SKETCH_TILE) for image in shown])
     if not cells:
         raise SystemExit(f"{name} {folder}: no readable images")
     write_png(out / f"{name}_sheet.png", sheet(cells, SKETCH_TILE, columns=SKETCH_COLUMNS))
@@ -572,6 +580,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--sizes", default=None, help="two-sample test resolutions in px (default 64,128)")
     parser.add_argument(
+        "--publishable",
+        action="store_true",
+        help="sheets without the datasets' images (the true photos, the folders' drawings), for a model card",
+    )
+    parser.add_argument(
         "--per-sample",
         type=int,
         default=PER_SAMPLE,
@@ -606,7 +619,9 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     started = time.time()
     tests = Realism(sizes, args.per_sample)
-    pairs, photos = evaluate_pairs(generator, args.data, files, seeds, args.batch_size, tests, args.out)
+    pairs, photos = evaluate_pairs(
+        generator, args.data, files, seeds, args.batch_size, tests, args.out, args.publishable
+    )
     result = {
         "checkpoint": args.checkpoint or default_checkpoint(),
         "data": str(args.data),
@@ -623,7 +638,9 @@ def main(argv: list[str] | None = None) -> int:
         **pairs,
     }
     for name, folder in folders:
-        scores = evaluate_folder(generator, name, folder, seeds, args.batch_size, limit, tests, photos, args.out)
+        scores = evaluate_folder(
+            generator, name, folder, seeds, args.batch_size, limit, tests, photos, args.out, args.publishable
+        )
         if name == "sketches" and args.sketches:
             result["sketches"] = scores
         else:

@@ -11,6 +11,8 @@ import numpy as np
 import pytest
 from p2p_testutils import PYTHON, REPO_ROOT, face_pair, make_dataset, subprocess_env, tiny_generator
 
+from data_prep.imageio import load_image
+from p2p import data as p2p_data
 from p2p import evaluate, infer
 from p2p.inference import FaceGenerator
 
@@ -146,6 +148,46 @@ def test_evaluate_writes_metrics_and_contact_sheets(
     assert cv2.imread(str(out / "sketches_sheet.png")) is not None
     printed = capsys.readouterr().out
     assert "PSNR" in printed and "face detected" in printed and "2 human sketches" in printed
+
+
+def tiles(image: np.ndarray, size: int, top: int, rows: int, columns: int, row_gap: int, column_gap) -> list:
+    """The size×size tiles of a sheet laid out on a grid (column_gap: x offset of each column from the last)."""
+    return [
+        image[top + r * (size + row_gap) : top + r * (size + row_gap) + size, x : x + size]
+        for r in range(rows)
+        for x in np.cumsum([0, *column_gap])
+    ]
+
+
+@pytest.mark.slow
+def test_evaluate_publishable_sheets_leave_out_photos_and_folder_drawings(
+    checkpoint: Path, drawings: Path, tmp_path: Path
+) -> None:
+    """Model-card sheets must not republish the datasets' images: no true photo, no drawing read from a folder."""
+    data = make_dataset(tmp_path / "data", train=1, val=3)
+    out = tmp_path / "eval"
+    argv = ["--data", str(data), "--checkpoint", str(checkpoint), "--out", str(out), "--seeds", "0,1"]
+    assert evaluate.main([*argv, "--sketches", str(drawings), "--batch-size", "4", "--publishable"]) == 0
+
+    size, small = evaluate.SHEET_TILE, evaluate.SKETCH_TILE
+    contact = cv2.cvtColor(cv2.imread(str(out / "contact_sheet.png")), cv2.COLOR_BGR2RGB)
+    assert contact.shape[1] == 3 * size + 2 * 2  # drawing | seed 0 | seed 1, and no photo column
+    shown = tiles(contact, size, size // 6, 3, 3, 8, [size + 2] * 2)
+    prepare = FaceGenerator.from_pretrained(checkpoint).prepare  # the drawings as the sheets show them
+    pairs = [p2p_data.read_pair(path) for path in p2p_data.list_pairs(data, "val")]
+    photos = [evaluate.tile(photo, size).astype(int) for _, photo in pairs]
+    drawn = [evaluate.tile(prepare(drawing).pixels, size).astype(int) for drawing, _ in pairs]
+    assert min(np.abs(t.astype(int) - d).mean() for t in shown[::3] for d in drawn) < 2  # the built drawings stay
+    assert min(np.abs(t.astype(int) - p).mean() for t in shown for p in photos) > 10
+
+    folder = cv2.cvtColor(cv2.imread(str(out / "sketches_sheet.png")), cv2.COLOR_BGR2RGB)
+    assert folder.shape[1] == 4 * (2 * small + 2) + 3 * 5  # four (face, face) cells a row
+    sketches = [
+        evaluate.tile(prepare(load_image(drawings / name)).pixels, small).astype(int)
+        for name in ("alice.png", "bob.jpg")
+    ]
+    faces = tiles(folder, small, 0, 1, 4, 5, [small + 2, small + 5, small + 2])[:4]  # the two cells drawn
+    assert min(np.abs(t.astype(int) - s).mean() for t in faces for s in sketches) > 10
 
 
 def test_evaluate_limit_and_bad_arguments(checkpoint: Path, tmp_path: Path) -> None:
