@@ -105,7 +105,12 @@ def build_demo(generator: FaceGenerator) -> gr.Blocks:
                 dice = gr.Button("🎲 Random noise", size="sm")
                 more = gr.Button("Show 4 more samples", size="sm")
         gallery = gr.Gallery(
-            label="Samples: click one to keep its noise", columns=4, height="auto", allow_preview=False, format="png"
+            label="Samples: click one to keep its noise",
+            columns=4,
+            height="auto",
+            allow_preview=False,
+            format="png",
+            elem_id="samples",
         )
         sample_seeds = gr.State([])
 
@@ -159,9 +164,13 @@ def build_demo(generator: FaceGenerator) -> gr.Blocks:
     return demo
 
 
+SAMPLES_CSS = "#samples .grid-wrap { min-height: 0; }"
+"""The samples are one row of four: Gradio's gallery would keep 450 px, an empty band under them, on wide screens."""
+
+
 def launch(demo: gr.Blocks, **kwargs: Any) -> None:
-    """Start the server with the app's upload cap; kwargs go to `Blocks.launch` (port, threading...)."""
-    demo.launch(max_file_size=images.MAX_UPLOAD_BYTES, **kwargs)
+    """Start the server with the app's upload cap and CSS; kwargs go to `Blocks.launch` (port, threading...)."""
+    demo.launch(max_file_size=images.MAX_UPLOAD_BYTES, css=SAMPLES_CSS, **kwargs)
 
 
 def main() -> None:

@@ -111,3 +111,20 @@ def test_an_example_loads_into_the_canvas_and_undo_takes_it_back(page):
     assert not np.array_equal(images.from_data_url(example), images.placeholder())
     page.keyboard.press("Control+z")
     assert settled_face(page, example) == blank
+
+
+def test_four_samples_show_in_one_row_and_a_click_keeps_its_noise(page):
+    page.locator("#sketch [data-action=clear]").click()
+    replay(page, face_strokes())
+    settled_face(page, None)
+    page.get_by_text("Show 4 more samples").click()
+    thumbs = page.locator("#samples .thumbnail-item img")
+    wait_for(lambda: thumbs.count() == 4, "four samples")
+    boxes = [thumbs.nth(i).bounding_box() for i in range(4)]
+    assert len({round(box["y"]) for box in boxes}) == 1, "one row"
+    strip = page.locator("#samples .grid-wrap").bounding_box()
+    assert strip["height"] < boxes[0]["height"] + 60, "no empty band under the row of samples"
+
+    shown_seed = int(page.locator("#seed input[type=number]").input_value())
+    thumbs.nth(2).click()
+    wait_for(lambda: int(page.locator("#seed input[type=number]").input_value()) == shown_seed + 3, "the third seed")
