@@ -14,6 +14,7 @@ reproducible and a resumed run sees the same samples it would have seen.
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from pathlib import Path
 
 import cv2
@@ -41,14 +42,19 @@ def list_pairs(root: str | Path, split: str) -> list[Path]:
     return files
 
 
-def painted_backdrops(root: str | Path) -> set[str]:
+def painted_backdrops(root: str | Path, styles: Collection[str] = ()) -> set[str]:
     """File stems of the pairs whose photo `data_prep.build` re-framed onto a painted light backdrop, from
-    root/manifest.json (none without one: a folder of pairs from elsewhere)."""
+    root/manifest.json (none without one: a folder of pairs from elsewhere); only those drawn in `styles`
+    (the manifest's "method") if any are given."""
     manifest = Path(root) / "manifest.json"
     if not manifest.is_file():
         return set()
     pairs = json.loads(manifest.read_text()).get("pairs", [])
-    return {Path(pair["output"]).stem for pair in pairs if pair.get("reframe")}
+    return {
+        Path(pair["output"]).stem
+        for pair in pairs
+        if pair.get("reframe") and (not styles or pair.get("method") in styles)
+    }
 
 
 def read_pair(path: Path) -> tuple[np.ndarray, np.ndarray]:
@@ -74,12 +80,13 @@ class PairedDataset(Dataset):
         train: bool = True,
         augment: bool = True,
         seed: int = 0,
+        painted_styles: Collection[str] = (),
     ) -> None:
         self.files = list_pairs(root, split)
         self.size, self.load_size = size, load_size
         self.train, self.augment, self.seed = train, augment, seed
         self.epoch = 0  # set by the trainer; part of every sample's seed
-        painted = painted_backdrops(root)
+        painted = painted_backdrops(root, painted_styles)  # "painted": a re-framed pair of these styles
         self.painted = torch.tensor([path.stem in painted for path in self.files])
 
     def __len__(self) -> int:

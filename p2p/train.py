@@ -83,6 +83,7 @@ class TrainConfig:
     z_from_photo: str = ""  # colours | face: in training the latent is the photo's statistics (p2p.photo_latent)
     z_photo_share: float = 1.0  # share of a batch with the photo's latent; the rest draw it, learn from D alone
     z_free_backdrop: bool = False  # re-framed pairs draw the colours latent's background: line art gets light paper
+    free_backdrop_styles: str = ""  # with --z-free-backdrop, only the re-framed pairs of these styles (lineart,...)
     ms_size: int = 0  # compare the two draws shrunk to this many pixels a side: rewards colour, not shape (0: full)
     d_augment: bool = False  # DiffAugment (Zhao et al. 2020): D sees every pair shifted and cut out
     ema: float = 0.0  # decay of the generator weights' moving average, e.g. 0.999 (0: off)
@@ -139,6 +140,8 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
         parser.error(f"--z-from-photo needs --z-dim {STATISTICS} and no mode seeking (--lambda-ms 0)")
     if config.z_free_backdrop and config.z_from_photo != "colours":
         parser.error("--z-free-backdrop needs --z-from-photo colours (the latent with a background)")
+    if config.free_backdrop_styles and not config.z_free_backdrop:
+        parser.error("--free-backdrop-styles narrows --z-free-backdrop: give both")
     if not 0 < config.z_photo_share <= 1 or (config.z_photo_share < 1 and not config.z_from_photo):
         parser.error("--z-photo-share is a share in (0, 1] of the batch whose latent is --z-from-photo's")
     if config.size != 2**config.num_downs:
@@ -292,8 +295,9 @@ class Trainer:
         self.amp_dtype = autocast_dtype(config, self.device)
         torch.manual_seed(config.seed)
 
+        styles = [style for style in config.free_backdrop_styles.split(",") if style]
         self.train_set = PairedDataset(
-            config.data, "train", config.size, config.load_size, True, config.augment, config.seed
+            config.data, "train", config.size, config.load_size, True, config.augment, config.seed, styles
         )
         try:
             self.val_set: PairedDataset | None = PairedDataset(config.data, "val", config.size, train=False)

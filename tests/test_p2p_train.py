@@ -383,6 +383,23 @@ def test_pairs_on_a_painted_backdrop_train_with_a_random_background_latent(tmp_p
     assert torch.load(tmp_path / "cli" / "checkpoint.pt", weights_only=True)["step"] == 2
 
 
+def test_free_backdrop_styles_narrow_the_painted_pairs_to_those_styles(tmp_path: Path) -> None:
+    data = make_dataset(tmp_path / "data", train=12)  # the photo latent needs a dozen photos to fit
+    methods = ["lineart", "xdog", "lineart", "pencil"] * 3
+    pairs = [
+        {"output": f"train/{i:04d}.jpg", "method": method, "reframe": {"scale": 0.7} if i % 4 else None}
+        for i, method in enumerate(methods)
+    ]
+    (data / "manifest.json").write_text(json.dumps({"pairs": pairs}))
+    options = {"z_dim": 8, "z_from_photo": "colours", "z_free_backdrop": True}
+    every = tiny_trainer(data, tmp_path / "all", **options).train_set.painted
+    assert every.tolist() == [False, True, True, True] * 3  # every re-framed pair
+    narrowed = tiny_trainer(data, tmp_path / "some", **options, free_backdrop_styles="lineart,pencil")
+    assert narrowed.train_set.painted.tolist() == [False, False, True, True] * 3  # re-framed xdog pairs are out
+    with pytest.raises(SystemExit):
+        train.parse_args(["--data", str(data), "--free-backdrop-styles", "lineart"])
+
+
 def test_resume_refuses_a_truncated_or_foreign_checkpoint(data: Path, tmp_path: Path) -> None:
     run_cli(data, tmp_path, "--steps", "1")
     checkpoint = tmp_path / "checkpoint.pt"
