@@ -42,9 +42,15 @@ def app_model_env(app_model_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture(scope="module")
-def app_server(app_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def app_server_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where `app_server` writes the app's output (for failure messages)."""
+    return tmp_path_factory.mktemp("app-server") / "server.log"
+
+
+@pytest.fixture(scope="module")
+def app_server(app_model_dir: Path, app_server_log: Path) -> Iterator[str]:
     """`python app.py` serving the test model on a free local port; yields its URL."""
-    with running_app(tmp_path_factory.mktemp("app-server") / "server.log", app_model_dir) as url:
+    with running_app(app_server_log, app_model_dir) as url:
         yield url
 
 

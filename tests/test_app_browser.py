@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -28,15 +29,23 @@ pytestmark = [
 ]
 
 
+PAGE_EVENTS: list[str] = []
+"""The browser's console messages and failed requests, for failure messages."""
+SERVER_LOG: list[Path] = []
+
+
 @pytest.fixture(scope="module")
-def page(app_server: str) -> Iterator[object]:
+def page(app_server: str, app_server_log: Path) -> Iterator[object]:
     if not CHROMIUM.is_file():
         pytest.skip(f"{CHROMIUM} not found: install Debian's chromium (`apt-get install chromium`, or `make test`)")
     sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+    SERVER_LOG[:] = [app_server_log]
     with sync_api.sync_playwright() as playwright:
         browser = launch_chromium(playwright)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 1100})
+            page.on("console", lambda message: PAGE_EVENTS.append(f"console {message.type}: {message.text}"))
+            page.on("requestfailed", lambda request: PAGE_EVENTS.append(f"failed {request.url}: {request.failure}"))
             page.set_default_timeout(WAIT_S * 1000)
             page.goto(app_server)
             page.locator("#sketch canvas").wait_for(state="visible")
@@ -51,7 +60,12 @@ def wait_for(condition: Callable[[], object], what: str) -> object:
         if result := condition():
             return result
         time.sleep(0.1)
-    raise AssertionError(f"timed out after {WAIT_S} s waiting for {what}")
+    server_log = SERVER_LOG[0].read_text()[-3000:] if SERVER_LOG and SERVER_LOG[0].is_file() else "(none)"
+    page_events = "\n".join(PAGE_EVENTS[-20:]) or "(none)"
+    raise AssertionError(
+        f"timed out after {WAIT_S} s waiting for {what}\n"
+        f"--- the page's last events:\n{page_events}\n--- the app's output:\n{server_log}"
+    )
 
 
 def settled_face(page: object, other_than: str | None = None) -> str:
@@ -128,3 +142,18 @@ def test_four_samples_show_in_one_row_and_a_click_keeps_its_noise(page):
     shown_seed = int(page.locator("#seed input[type=number]").input_value())
     thumbs.nth(2).click()
     wait_for(lambda: int(page.locator("#seed input[type=number]").input_value()) == shown_seed + 3, "the third seed")
+
+
+def test_a_face_request_that_fails_is_retried_and_the_page_says_so(page):
+    page.locator("#sketch [data-action=clear]").click()
+    blank = settled_face(page, None)
+    title = page.locator("#face .title")
+    page.route("**/component_server/", lambda route: route.abort())  # the network drops every face request
+    try:
+        replay(page, face_strokes()[:1])
+        wait_for(lambda: "trying again" in title.text_content(), "the title to say the face is being retried")
+        assert page.locator("#face img").get_attribute("src") == blank
+    finally:
+        page.unroute("**/component_server/")  # the network is back: a retry brings the face
+    assert settled_face(page, blank) != blank
+    assert title.text_content() == "Generated face"

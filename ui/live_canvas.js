@@ -5,11 +5,16 @@
 // During a stroke the face is refreshed at most every REFRESH_MS (less often when the server is slow,
 // so that several people drawing at once leave it room for their pen-up faces), and once more on pointer-up; one
 // request is in flight at a time, the next one always carries the latest drawing, and an answer
-// for a drawing that was since undone, cleared, replaced or re-seeded is dropped.
+// for a drawing that was since undone, cleared, replaced or re-seeded is dropped. A call that fails or
+// hangs (Gradio's client answers a failed call with `undefined`) is retried a few times, later each
+// time, and the face's title says so, so a dropped request never leaves a stale face behind.
 // Other components talk to it through `props.value` (a drawing to load, as a data URL; the page
 // sets it back to the current drawing after each change) and a `seed` event on #sketch.
 
 const REFRESH_MS = 100;
+const CALL_TIMEOUT_MS = 30000; // a call that has not answered by then counts as failed (its late answer is dropped)
+const RETRIES = 4; // after a failed call; the n-th waits RETRY_MS * 2^n
+const RETRY_MS = 500;
 
 const canvas = element.querySelector("#sketch canvas");
 const SIDE = canvas.width; // twice the model's input, so strokes look smooth
@@ -17,6 +22,8 @@ const MODEL_SIDE = props.model_side;
 const sketch = element.querySelector("#sketch");
 const faceImage = element.querySelector("#face img");
 const download = element.querySelector("#face a");
+const faceTitle = element.querySelector("#face .title");
+const TITLE = faceTitle.textContent;
 const ctx = canvas.getContext("2d");
 const small = document.createElement("canvas");
 small.width = small.height = MODEL_SIDE;
@@ -34,6 +41,7 @@ let wanted = false;
 let lastSent = -Infinity;
 let gap = REFRESH_MS; // between refreshes during a stroke: REFRESH_MS, or 1.5 round trips if longer
 let timer = null;
+let failures = 0; // calls failed in a row
 
 function paper() {
   ctx.fillStyle = "#fff";
@@ -80,18 +88,35 @@ async function send() {
   wanted = false;
   lastSent = performance.now();
   const sentEdit = edit;
-  let url;
-  try {
-    url = await server.face({ drawing: drawing(), seed });
-  } finally {
-    busy = false;
-    gap = Math.max(REFRESH_MS, 1.5 * (performance.now() - lastSent));
-  }
-  if (typeof url === "string" && sentEdit === edit) {
+  const url = await call(drawing(), seed);
+  busy = false;
+  if (typeof url !== "string") return retry();
+  gap = Math.max(REFRESH_MS, 1.5 * (performance.now() - lastSent));
+  failures = 0;
+  faceTitle.textContent = TITLE;
+  if (sentEdit === edit) {
     faceImage.src = url;
     download.href = url;
   }
   if (wanted) requestFace(!stroke);
+}
+
+function call(drawing, seed) {
+  const timeout = new Promise((resolve) => setTimeout(resolve, CALL_TIMEOUT_MS));
+  return Promise.race([server.face({ drawing, seed }).catch(() => undefined), timeout]);
+}
+
+function retry() {
+  failures += 1;
+  if (failures > RETRIES) {
+    faceTitle.textContent = `${TITLE}: the server did not answer (draw on to try again)`;
+    failures = 0;
+    return;
+  }
+  faceTitle.textContent = `${TITLE}: no answer from the server, trying again…`;
+  wanted = true;
+  clearTimeout(timer);
+  timer = setTimeout(send, RETRY_MS * 2 ** failures);
 }
 
 function changed() {
