@@ -6,15 +6,17 @@
 // so that several people drawing at once leave it room for their pen-up faces), and once more on pointer-up; one
 // request is in flight at a time, the next one always carries the latest drawing, and an answer
 // for a drawing that was since undone, cleared, replaced or re-seeded is dropped. A call that fails or
-// hangs (Gradio's client answers a failed call with `undefined`) is retried a few times, later each
-// time, and the face's title says so, so a dropped request never leaves a stale face behind.
+// hangs (Gradio's client answers a failed call with `undefined`) is asked again: by the stroke's next
+// move while drawing, else a few times, later each time. The face's title says so meanwhile, so a
+// dropped request never leaves a stale face behind without a word.
 // Other components talk to it through `props.value` (a drawing to load, as a data URL; the page
 // sets it back to the current drawing after each change) and a `seed` event on #sketch.
 
 const REFRESH_MS = 100;
 const CALL_TIMEOUT_MS = 30000; // a call that has not answered by then counts as failed (its late answer is dropped)
-const RETRIES = 4; // after a failed call; the n-th waits RETRY_MS * 2^n
+const RETRIES = 6; // after a failed call with the pen up; the n-th waits RETRY_MS * 2^n, at most MAX_RETRY_MS
 const RETRY_MS = 500;
+const MAX_RETRY_MS = 10000; // six retries span about half a minute
 
 const canvas = element.querySelector("#sketch canvas");
 const SIDE = canvas.width; // twice the model's input, so strokes look smooth
@@ -107,16 +109,18 @@ function call(drawing, seed) {
 }
 
 function retry() {
+  faceTitle.textContent = `${TITLE}: no answer from the server, trying again…`;
+  wanted = true;
+  if (stroke) return; // the stroke's next move or its pen-up asks again
   failures += 1;
+  clearTimeout(timer);
   if (failures > RETRIES) {
     faceTitle.textContent = `${TITLE}: the server did not answer (draw on to try again)`;
     failures = 0;
+    wanted = false;
     return;
   }
-  faceTitle.textContent = `${TITLE}: no answer from the server, trying again…`;
-  wanted = true;
-  clearTimeout(timer);
-  timer = setTimeout(send, RETRY_MS * 2 ** failures);
+  timer = setTimeout(send, Math.min(RETRY_MS * 2 ** failures, MAX_RETRY_MS));
 }
 
 function changed() {
