@@ -31,7 +31,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
 from examples.face_strokes import face_strokes, replay  # noqa: E402
-from ui.app_server import launch_chromium, running_app  # noqa: E402
+from ui.app_server import launch_chromium, open_app, running_app  # noqa: E402
 
 WARMUP_STROKES = 3
 SETTLE_S = 0.4  # a face is final when no other one loads for this long
@@ -55,11 +55,9 @@ INSTRUMENT = """() => {
 }"""
 
 
-def open_app(playwright: object, url: str, seed: int) -> tuple[object, object]:
+def open_seeded_app(playwright: object, url: str, seed: int) -> tuple[object, object]:
     browser = launch_chromium(playwright)
-    page = browser.new_page(viewport={"width": 1280, "height": 1000})
-    page.goto(url)
-    page.locator("#sketch canvas").wait_for()
+    page = open_app(browser, url)
     page.evaluate(INSTRUMENT)
     seed_box = page.locator("#seed input[type=number]")
     seed_box.fill(str(seed))
@@ -106,7 +104,7 @@ def user(url: str, seed: int, count: int, start: threading.Barrier, results: dic
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser, page = open_app(playwright, url, seed)
+        browser, page = open_seeded_app(playwright, url, seed)
         try:
             plan = stroke_plan(count + WARMUP_STROKES, np.random.default_rng(seed))
             start.wait()
@@ -121,7 +119,7 @@ def slow_stroke_rate(url: str, duration_s: float = 2.0) -> float:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser, page = open_app(playwright, url, 0)
+        browser, page = open_seeded_app(playwright, url, 0)
         try:
             replay(page, face_strokes()[:1])  # a head outline to draw into; then warm up
             settled_latency(page)

@@ -24,7 +24,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
 from examples.face_strokes import face_strokes, replay  # noqa: E402
-from ui.app_server import launch_chromium, running_app  # noqa: E402
+from ui.app_server import launch_chromium, open_app, running_app  # noqa: E402
 
 EXPORT = """() => {
   const canvas = document.querySelector('#sketch canvas'), small = document.createElement('canvas');
@@ -47,9 +47,7 @@ def main(argv: list[str] | None = None) -> None:
 
     with tempfile.TemporaryDirectory() as tmp, running_app(Path(tmp) / "server.log") as url, sync_playwright() as p:
         browser = launch_chromium(p)
-        page = browser.new_page(viewport={"width": 1280, "height": 1000})
-        page.goto(url)
-        page.locator("#sketch canvas").wait_for()
+        page = open_app(browser, url)
         for i in range(args.count):
             page.locator("#sketch [data-action=clear]").click()
             replay(page, face_strokes(np.random.default_rng(i)), steps=2)

@@ -15,7 +15,7 @@ import pytest
 
 from examples.face_strokes import face_strokes, replay
 from ui import images
-from ui.app_server import CHROMIUM, launch_chromium
+from ui.app_server import CHROMIUM, launch_chromium, open_app
 
 WAIT_S = 180  # generous: the CPU may be shared with training runs (60 s was not always enough with two)
 SETTLE_S = 1.0  # a face is final when the image has not changed for this long
@@ -43,12 +43,9 @@ def page(app_server: str, app_server_log: Path) -> Iterator[object]:
     with sync_api.sync_playwright() as playwright:
         browser = launch_chromium(playwright)
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 1100})
+            page = open_app(browser, app_server, height=1100, timeout_s=WAIT_S)
             page.on("console", lambda message: PAGE_EVENTS.append(f"console {message.type}: {message.text}"))
             page.on("requestfailed", lambda request: PAGE_EVENTS.append(f"failed {request.url}: {request.failure}"))
-            page.set_default_timeout(WAIT_S * 1000)
-            page.goto(app_server)
-            page.locator("#sketch canvas").wait_for(state="visible")
             yield page
         finally:
             browser.close()
@@ -157,3 +154,12 @@ def test_a_face_request_that_fails_is_retried_and_the_page_says_so(page):
         page.unroute("**/component_server/")  # the network is back: a retry brings the face
     assert settled_face(page, blank) != blank
     assert title.text_content() == "Generated face"
+
+
+def test_a_drag_that_starts_off_the_canvas_selects_no_text(page):
+    start = page.locator("#sketch .title").bounding_box()  # just above the canvas, where a stroke may begin
+    page.mouse.move(start["x"] + 5, start["y"] + 5)
+    page.mouse.down()
+    page.mouse.move(5, 5, steps=10)  # up over the page's title and intro
+    page.mouse.up()
+    assert page.evaluate("window.getSelection().toString()") == ""

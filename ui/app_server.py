@@ -91,3 +91,20 @@ CHROMIUM_ARGS = [
 def launch_chromium(playwright: object) -> object:
     """Headless Debian Chromium from a `sync_playwright()` instance."""
     return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+
+
+CANVAS_READY = "#sketch[data-ready] canvas"
+"""The live canvas once its script listens to the pen: the canvas shows a moment earlier, and a stroke
+drawn in that moment is lost (and selects the page's text instead)."""
+
+
+def open_app(browser: object, url: str, height: int = 1000, timeout_s: float = 60) -> object:
+    """A new 1280-pixel-wide page on the app at `url`, once the canvas takes strokes.
+
+    `timeout_s` becomes the page's default timeout for every later wait, too.
+    """
+    page = browser.new_page(viewport={"width": 1280, "height": height})
+    page.set_default_timeout(timeout_s * 1000)
+    page.goto(url)
+    page.locator(CANVAS_READY).wait_for(state="visible")
+    return page

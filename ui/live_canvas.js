@@ -229,3 +229,4 @@ watch("value", () => {
 });
 
 paper();
+sketch.dataset.ready = "true"; // the pen works from here on (tests and scripts wait for it)
