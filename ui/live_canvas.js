@@ -104,8 +104,10 @@ async function send() {
 }
 
 function call(drawing, seed) {
-  const timeout = new Promise((resolve) => setTimeout(resolve, CALL_TIMEOUT_MS));
-  return Promise.race([server.face({ drawing, seed }).catch(() => undefined), timeout]);
+  let deadline;
+  const timeout = new Promise((resolve) => (deadline = setTimeout(resolve, CALL_TIMEOUT_MS)));
+  const answer = server.face({ drawing, seed }).catch(() => undefined);
+  return Promise.race([answer, timeout]).finally(() => clearTimeout(deadline));
 }
 
 function retry() {
