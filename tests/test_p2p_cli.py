@@ -150,12 +150,12 @@ def test_evaluate_writes_metrics_and_contact_sheets(
     assert "PSNR" in printed and "face detected" in printed and "2 human sketches" in printed
 
 
-def tiles(image: np.ndarray, size: int, top: int, rows: int, columns: int, row_gap: int, column_gap) -> list:
-    """The size×size tiles of a sheet laid out on a grid (column_gap: x offset of each column from the last)."""
+def tiles(image: np.ndarray, size: int, top: int, rows: int, row_gap: int, column_steps: list[int]) -> list[np.ndarray]:
+    """The size×size tiles of a sheet laid out on a grid (column_steps: x offset of each column from the last)."""
     return [
         image[top + r * (size + row_gap) : top + r * (size + row_gap) + size, x : x + size]
         for r in range(rows)
-        for x in np.cumsum([0, *column_gap])
+        for x in np.cumsum([0, *column_steps])
     ]
 
 
@@ -172,7 +172,7 @@ def test_evaluate_publishable_sheets_leave_out_photos_and_folder_drawings(
     size, small = evaluate.SHEET_TILE, evaluate.SKETCH_TILE
     contact = cv2.cvtColor(cv2.imread(str(out / "contact_sheet.png")), cv2.COLOR_BGR2RGB)
     assert contact.shape[1] == 3 * size + 2 * 2  # drawing | seed 0 | seed 1, and no photo column
-    shown = tiles(contact, size, size // 6, 3, 3, 8, [size + 2] * 2)
+    shown = tiles(contact, size, size // 6, 3, 8, [size + 2] * 2)
     prepare = FaceGenerator.from_pretrained(checkpoint).prepare  # the drawings as the sheets show them
     pairs = [p2p_data.read_pair(path) for path in p2p_data.list_pairs(data, "val")]
     photos = [evaluate.tile(photo, size).astype(int) for _, photo in pairs]
@@ -186,7 +186,7 @@ def test_evaluate_publishable_sheets_leave_out_photos_and_folder_drawings(
         evaluate.tile(prepare(load_image(drawings / name)).pixels, small).astype(int)
         for name in ("alice.png", "bob.jpg")
     ]
-    faces = tiles(folder, small, 0, 1, 4, 5, [small + 2, small + 5, small + 2])[:4]  # the two cells drawn
+    faces = tiles(folder, small, 0, 1, 5, [small + 2, small + 5, small + 2])[:4]  # the two cells drawn
     assert min(np.abs(t.astype(int) - s).mean() for t in faces for s in sketches) > 10
 
 
