@@ -41,7 +41,7 @@ TEMPLATE = """
     <canvas width="{side}" height="{side}" aria-label="Drawing canvas: draw a face with the pen"></canvas>
   </div>
   <div id="face" class="pane">
-    <span class="title">Generated face</span>
+    <span class="title" aria-live="polite">Generated face</span>
     <img alt="The face generated from your drawing" src="${{placeholder}}">
     <a href="${{placeholder}}" download="sketch2face.png">⬇ Download the face</a>
   </div>
