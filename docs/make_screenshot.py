@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as playwright:
         with running_app(Path(tmp) / "server.log", args.checkpoint) as url:
             browser = launch_chromium(playwright)
-            page = open_app(browser, url, height=1000)
+            page = open_app(browser, url)
             face = page.locator("#face img")
             blank = face.get_attribute("src")
             replay(page, face_strokes())
