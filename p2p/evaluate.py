@@ -24,7 +24,9 @@ Per drawing style (from the build's manifest) the same figures again. Folders of
 (`--sketches`, `--drawings NAME=DIR`) get the reference-free metrics (and the share of faces, over every seed, on a
 backdrop darker than mid grey: sparse drawings should get a light one), the two-sample test against the
 validation photos and the likeness of each face to its drawing. Written to DIR: `metrics.json`,
-`contact_sheet.png` (drawing | faces of the first two seeds | photo) and one sheet per folder (drawing | faces).
+`likeness.json` (each face's descriptor distance and landmark error, per seed and folder, so that
+`p2p.scoreboard` can compare two models drawing by drawing), `contact_sheet.png` (drawing | faces of the
+first two seeds | photo) and one sheet per folder (drawing | faces).
 With `--publishable` the sheets show only what this repo made, the built drawings and the faces: no photo
 and no drawing from a folder, because those are the datasets' images, whose licences forbid publishing them.
 The people of the two-sample halves, the classifier's seed and the noise seeds are fixed, so two models
@@ -54,7 +56,7 @@ from data_prep.imageio import IMAGE_SUFFIXES, ImageLoadError, list_files, load_i
 from p2p import metrics, realism
 from p2p.data import list_pairs, read_pair
 from p2p.inference import PRECISIONS, FaceGenerator
-from p2p.likeness import Likeness, face_mask, read_face
+from p2p.likeness import PER_FACE_FILE, Likeness, PerFace, face_mask, read_face
 from p2p.weights import CheckpointError, default_checkpoint
 
 T = TypeVar("T")
@@ -274,10 +276,12 @@ def evaluate_pairs(
     batch_size: int,
     tests: Realism,
     out: Path,
+    per_face: dict[str, PerFace],
     publishable: bool = False,
 ) -> tuple[dict[str, object], Sample]:
     """Every measure of the faces made from the split's drawings, the contact sheet (with the true photos
-    unless `publishable`), and the real photos (as a two-sample test sample, for the folder sets)."""
+    unless `publishable`), and the real photos (as a two-sample test sample, for the folder sets). Each face's
+    likeness goes into `per_face`, as "seed N" and "own seed"."""
     sources = pair_sources(data, files)
     picks = set(np.linspace(0, len(files) - 1, min(SHEET_ROWS, len(files))).round().astype(int).tolist())
     generated, real = defaultdict(list), defaultdict(list)
@@ -312,15 +316,15 @@ def evaluate_pairs(
             photo_faces[source.photo] = read_face(photo)
             photos.add(photo, source.person, generated=False)
             score_face(real, photo)
-        reference = photo_faces[source.photo]
+        reference, key = photo_faces[source.photo], files[index].name
         drawing_face = read_face(rgb(drawing.pixels))
         likeness["drawing"].add(drawing_face, reference)
         style_likeness[style, "drawing"].add(drawing_face, reference)
         seen = [read_face(face) for face in faces]
-        likeness["own seed"].add(read_face(own_seed_face), reference)
+        likeness["own seed"].add(read_face(own_seed_face), reference, key)
         own_seed_faces.add(own_seed_face, source.person, generated=True, tag=style)
         for seed, face, face_seen in zip(seeds, faces, seen):
-            likeness[seed].add(face_seen, reference)
+            likeness[seed].add(face_seen, reference, key)
             faces_by_seed[seed].add(face, source.person, generated=True, tag=style)
         style_likeness[style, "face"].add(seen[0], reference)
         if len(seeds) > 1:
@@ -332,6 +336,7 @@ def evaluate_pairs(
             rows.append([tile(image, SHEET_TILE) for image in shown])
     labels = ["drawing", *(f"seed {s}" for s in seeds[:2]), *([] if publishable else ["photo"])]
     write_png(out / "contact_sheet.png", sheet(rows, SHEET_TILE, labels=labels))
+    per_face |= {f"seed {seed}": likeness[seed].faces for seed in seeds} | {"own seed": likeness["own seed"].faces}
 
     tqdm.write("two-sample tests: validation faces")
     first = tests.test(faces_by_seed[seeds[0]], photos)
@@ -394,11 +399,12 @@ def evaluate_folder(
     tests: Realism,
     photos: Sample,
     out: Path,
+    per_face: dict[str, PerFace],
     publishable: bool = False,
 ) -> dict[str, object]:
     """Faces from drawings without photos: reference-free metrics, the two-sample test against the validation
-    photos, likeness to the drawing, and the folder's sheet `NAME_sheet.png` (without the drawings if
-    `publishable`)."""
+    photos, likeness to the drawing (each face's also in `per_face[name]`), and the folder's sheet
+    `NAME_sheet.png` (without the drawings if `publishable`)."""
     files = spread(drawing_files(folder), limit)
     picks = set(spread(range(len(files)), SKETCH_CELLS))
 
@@ -424,7 +430,7 @@ def evaluate_folder(
         score_face(scores, samples[0])
         faces.add(samples[0], group, generated=True)
         drawing_seen, face_seen = read_face(rgb(drawing.pixels)), read_face(samples[0])
-        likeness.add(face_seen, drawing_seen)
+        likeness.add(face_seen, drawing_seen, group)
         scores["dlib_drawing"].append(drawing_seen is not None)
         scores["dlib_face"].append(face_seen is not None)
         if len(seeds) > 1:
@@ -439,6 +445,7 @@ def evaluate_folder(
     if not cells:
         raise SystemExit(f"{name} {folder}: no readable images")
     write_png(out / f"{name}_sheet.png", sheet(cells, SKETCH_TILE, columns=SKETCH_COLUMNS))
+    per_face[name] = likeness.faces
     tqdm.write(f"two-sample tests: {name}")
     names = (
         "colorfulness",
@@ -619,8 +626,9 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     started = time.time()
     tests = Realism(sizes, args.per_sample)
+    per_face: dict[str, PerFace] = {}
     pairs, photos = evaluate_pairs(
-        generator, args.data, files, seeds, args.batch_size, tests, args.out, args.publishable
+        generator, args.data, files, seeds, args.batch_size, tests, args.out, per_face, args.publishable
     )
     result = {
         "checkpoint": args.checkpoint or default_checkpoint(),
@@ -639,7 +647,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     for name, folder in folders:
         scores = evaluate_folder(
-            generator, name, folder, seeds, args.batch_size, limit, tests, photos, args.out, args.publishable
+            generator, name, folder, seeds, args.batch_size, limit, tests, photos, args.out, per_face, args.publishable
         )
         if name == "sketches" and args.sketches:
             result["sketches"] = scores
@@ -647,6 +655,7 @@ def main(argv: list[str] | None = None) -> int:
             result.setdefault("drawings", {})[name] = scores
     result["seconds"] = round(time.time() - started, 1)
     (args.out / "metrics.json").write_text(json.dumps(result, indent=2) + "\n")
+    (args.out / PER_FACE_FILE).write_text(json.dumps(per_face) + "\n")
     print(summary(result))
     sheets = ["contact_sheet.png", *(f"{name}_sheet.png" for name, _ in folders)]
     print(f"→ {args.out / 'metrics.json'}, " + ", ".join(str(args.out / s) for s in sheets))

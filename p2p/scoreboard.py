@@ -6,6 +6,10 @@ metrics.json, or the files). Each figure comes with its noise where the evaluati
 of a two-sample test (the classifier is trained on one half of the people and tested on the other, then
 the halves swap, so the folds differ by how alike the two halves are), and ± one standard error for
 the same-person rate and the landmark error, so that a difference is read against it before it is believed.
+Where the evaluations kept each face's likeness (`likeness.json`), every column after the first also gets
+the paired change from the first: the same drawings and seeds compared face by face, whose standard error
+is about half the difference of two separate rates' (a third for landmarks): it leaves out how hard each
+drawing is to recognise.
 Paste the table into a model card.
 """
 
@@ -17,17 +21,24 @@ import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from p2p.likeness import PER_FACE_FILE, paired_change
+
 Row = tuple[str, Callable[[dict], str]]
+PER_FACE = "per_face"  # where `load` puts likeness.json's contents
 
 
 def load(path: str | Path) -> dict:
-    """metrics.json from an evaluation folder (or the file itself)."""
+    """metrics.json from an evaluation folder (or the file itself), with likeness.json beside it as PER_FACE."""
     path = Path(path)
     file = path / "metrics.json" if path.is_dir() else path
     try:
-        return json.loads(file.read_text())
+        metrics = json.loads(file.read_text())
+        per_face = file.with_name(PER_FACE_FILE)
+        if per_face.is_file():
+            metrics[PER_FACE] = json.loads(per_face.read_text())
     except (OSError, json.JSONDecodeError) as err:
         raise SystemExit(f"{file}: not a p2p.evaluate metrics.json ({err})") from err
+    return metrics
 
 
 def get(metrics: dict, *keys: str) -> object:
@@ -76,6 +87,38 @@ def grid(value: object) -> str:
     if not isinstance(value, dict):
         return "–"
     return f"{number(value.get('generated'))} / {number(value.get('photo'))}"
+
+
+def change(reference: dict, run: dict, group: str, figure: str) -> str:
+    """'+3.0 ± 1.1 pts' (same person) or '-0.0040 ± 0.0010' (landmark error): `run` minus `reference`,
+    face by face over the drawings both scored in `group`; '–' for the reference itself or without data."""
+    before, after = get(reference, PER_FACE, group), get(run, PER_FACE, group)
+    if run is reference or not isinstance(before, dict) or not isinstance(after, dict):
+        return "–"
+    paired = paired_change(before, after)
+    value, se = paired[figure], paired[f"{figure}_se"]
+    if value is None or se is None:
+        return "–"
+    if figure == "same_person":
+        return f"{100 * value:+.1f} ± {100 * se:.1f} pts"
+    return f"{value:+.4f} ± {se:.4f}"
+
+
+def paired_rows(reference: dict) -> list[Row]:
+    """Each likeness figure's change from the first column, face by face, for every set it kept faces of."""
+    rows: list[Row] = []
+    for group in get(reference, PER_FACE) or {}:
+        if group.startswith("seed "):
+            where = group
+        elif group == "own seed":
+            where = "a seed per drawing"
+        else:
+            where = f"'{group}' vs the drawing"
+        rows += [
+            (f"{label}, change from the first column, {where}", lambda m, g=group, f=figure: change(reference, m, g, f))
+            for label, figure in (("same person ↑", "same_person"), ("landmark error ↓", "landmark_error"))
+        ]
+    return rows
 
 
 def rows_for(runs: Sequence[dict]) -> list[Row]:
@@ -139,6 +182,7 @@ def rows_for(runs: Sequence[dict]) -> list[Row]:
             (f"{label}: backdrop brightness, seed 0 (0–255)", lambda m, p=path: number(get(m, *p, "backdrop"))),
             (f"{label}: faces on a dark backdrop ↓, every seed", lambda m, p=path: share(get(m, *p, "dark_backdrop"))),
         ]
+    rows += paired_rows(runs[0])
     return [(label, cell) for label, cell in rows if any(cell(run) != "–" for run in runs)]
 
 

@@ -166,6 +166,14 @@ def test_spread() -> None:
     assert evaluate.spread(list(range(3)), 5) == [0, 1, 2]
 
 
+def scoreboard_table(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[list[str], dict[str, list[str]]]:
+    """p2p.scoreboard's printed table as its header and {row label: cells}."""
+    scoreboard.main(argv)
+    lines = capsys.readouterr().out.splitlines()
+    cells = [[cell.strip() for cell in line.strip("|").split("|")] for line in lines]
+    return cells[0], {label: values for label, *values in cells[2:]}
+
+
 def test_scoreboard_puts_evaluations_side_by_side(
     checkpoint: Path, data: Path, drawings: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -176,11 +184,8 @@ def test_scoreboard_puts_evaluations_side_by_side(
     changed.write_text(json.dumps(result | {"seed_diversity": 12.34}))
 
     capsys.readouterr()  # evaluate's own report
-    scoreboard.main([str(out), str(changed)])
-    lines = capsys.readouterr().out.splitlines()
-    cells = [[cell.strip() for cell in line.strip("|").split("|")] for line in lines]
-    assert cells[0] == ["", "tiny", tmp_path.name]  # a folder is named by itself, a metrics file by its folder
-    rows = {label: values for label, *values in cells[2:]}
+    header, rows = scoreboard_table([str(out), str(changed)], capsys)
+    assert header == ["", "tiny", tmp_path.name]  # a folder is named by itself, a metrics file by its folder
     accuracy, folds = result["realism"]["32"]["accuracy"], result["realism"]["32"]["folds"]
     expected = f"{100 * accuracy:.1f} % ({100 * folds[0]:.1f} / {100 * folds[1]:.1f})"
     assert rows["two-sample 32 px ↓, seed 0"] == [expected, expected]
@@ -193,6 +198,20 @@ def test_scoreboard_puts_evaluations_side_by_side(
     dark = result["drawings"]["mouse"]["dark_backdrop"]
     assert rows["drawings 'mouse': faces on a dark backdrop ↓, every seed"][0] == f"{100 * dark:.0f} %"
     assert not any(label.startswith("same person") for label in rows)  # dlib finds no face in cartoons: no row
+
+    # Each face's likeness is kept beside metrics.json (none here: dlib finds no face in these cartoons)...
+    kept = json.loads((out / "likeness.json").read_text())
+    assert kept == {"seed 0": {}, "seed 1": {}, "own seed": {}, "mouse": {}}
+    # ...so that two models are compared drawing by drawing: three faces of two runs, [distance, landmark error].
+    kept["seed 0"] = {"a.jpg": [0.5, 0.05], "b.jpg": [0.7, 0.08], "c.jpg": None}
+    (out / "likeness.json").write_text(json.dumps(kept))
+    faces = {"a.jpg": [0.5, 0.04], "b.jpg": [0.55, 0.06], "c.jpg": [0.58, 0.07], "d.jpg": [0.1, 0.01]}
+    (tmp_path / "likeness.json").write_text(json.dumps(kept | {"seed 0": faces}))
+    rows = scoreboard_table([str(out), str(changed)], capsys)[1]
+    # same person: a stays, b and c become the person; landmarks: a and b 0.01 and 0.02 closer (c had no face)
+    assert rows["same person ↑, change from the first column, seed 0"] == ["–", "+66.7 ± 33.3 pts"]
+    assert rows["landmark error ↓, change from the first column, seed 0"] == ["–", "-0.0150 ± 0.0050"]
+    assert not any("change from the first column, seed 1" in label for label in rows)  # no faces kept: no row
 
     (tmp_path / "broken.json").write_text("{")
     with pytest.raises(SystemExit, match="not a p2p.evaluate metrics.json"):

@@ -12,7 +12,7 @@ import pytest
 
 from data_prep.framing import frame_face
 from data_prep.imageio import load_image
-from p2p.likeness import Likeness, descriptor_distance, face_mask, landmark_error, read_face
+from p2p.likeness import Likeness, descriptor_distance, face_mask, landmark_error, paired_change, read_face
 
 FACES = Path(__file__).resolve().parents[2] / "shared" / "data" / "faces"
 pytestmark = pytest.mark.skipif(not (FACES / "celeba").is_dir(), reason="../shared/data is not available")
@@ -74,6 +74,31 @@ def test_likeness_counts_missed_faces_as_failures(people: dict[str, list[np.ndar
     errors = [summary["landmark_error"], 0.0]
     assert likeness.summary()["landmark_error_se"] == pytest.approx(np.std(errors, ddof=1) / np.sqrt(2))
     assert Likeness().summary()["detected"] is None
+
+
+def test_paired_change_compares_two_models_drawing_by_drawing(people: dict[str, list[np.ndarray]]) -> None:
+    (a, b) = people.values()
+    reference, blank = read_face(a[0]), np.full((256, 256, 3), 200, np.uint8)
+    before, after = Likeness(), Likeness()
+    for key, old, new in [("x", b[0], a[1]), ("y", a[1], a[1]), ("z", blank, a[2])]:
+        before.add(read_face(old), reference, key)
+        after.add(read_face(new), reference, key)
+    after.add(read_face(a[2]), reference, "only scored by one")
+    after.add(read_face(a[2]), reference)  # no key: counted in the summary, not kept
+    assert before.faces["z"] is None and after.faces["x"] == [
+        descriptor_distance(read_face(a[1]), reference),
+        landmark_error(read_face(a[1]), reference),
+    ]
+    assert len(after.faces) == 4 and after.summary()["compared"] == 5
+
+    change = paired_change(before.faces, after.faces)
+    # x: another person → the person (+1), y: the same face (0), z: no face found → the person (+1)
+    assert change["compared"] == 3 and change["same_person"] == pytest.approx(2 / 3)
+    assert change["same_person_se"] == pytest.approx(np.std([1, 0, 1], ddof=1) / np.sqrt(3))
+    assert change["both_found"] == 2  # x and y: landmarks can only be compared where both faces were found
+    x_change = after.faces["x"][1] - before.faces["x"][1]
+    assert change["landmark_error"] == pytest.approx(x_change / 2)
+    assert paired_change(before.faces, {})["same_person"] is None
 
 
 def test_face_mask_covers_the_face_not_the_background(people: dict[str, list[np.ndarray]]) -> None:
