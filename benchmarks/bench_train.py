@@ -23,8 +23,9 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
 
-from bench_inference import SHARED_CPU_NOTE, machine_info, sample_drawing  # noqa: E402
+from bench_inference import SHARED_CPU_NOTE, machine_info  # noqa: E402
 
+from examples.face_strokes import face_strokes, rasterize  # noqa: E402
 from p2p.inference import cpu_has_bf16  # noqa: E402
 from p2p.train import TrainConfig, Trainer  # noqa: E402
 
@@ -35,7 +36,7 @@ def write_dataset(root: Path, pairs: int = BATCH) -> None:
     """A few 256×512 A|B training images: random colour photos beside a line drawing."""
     (root / "train").mkdir(parents=True)
     rng = np.random.default_rng(0)
-    drawing = cv2.cvtColor(sample_drawing(), cv2.COLOR_GRAY2BGR)
+    drawing = cv2.cvtColor(rasterize(face_strokes()), cv2.COLOR_GRAY2BGR)
     for i in range(pairs):
         photo = cv2.GaussianBlur(rng.integers(0, 256, (256, 256, 3), dtype=np.uint8), (0, 0), 4)
         cv2.imwrite(str(root / "train" / f"{i}.jpg"), np.hstack([drawing, photo]))
