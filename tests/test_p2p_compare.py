@@ -34,7 +34,7 @@ def cells(sheet: np.ndarray, rows: int, columns: int) -> list[list[np.ndarray]]:
     """The TILE×TILE cells of a sheet written by `compare` (header on top, white gaps between cells)."""
     header = TILE // 6
     gap_x = (sheet.shape[1] - columns * TILE) // (columns - 1)
-    gap_y = (sheet.shape[0] - header - rows * TILE) // (rows - 1)
+    gap_y = (sheet.shape[0] - header - rows * TILE) // (rows - 1) if rows > 1 else 0
     return [
         [sheet[header + r * (TILE + gap_y) :][:TILE, c * (TILE + gap_x) :][:, :TILE] for c in range(columns)]
         for r in range(rows)
@@ -56,6 +56,19 @@ def test_one_row_per_drawing_one_column_per_model(
         assert row[0].mean() > 200  # the drawing: dark lines on white paper
         assert np.array_equal(row_twice[1], row_twice[2])  # one seed for every column: same model, same face
         assert np.abs(row[1].astype(int) - row[2]).mean() > 1  # another model, another face
+
+
+def test_several_seeds_give_each_model_a_column_per_seed(models: list[Path], drawings: Path, tmp_path: Path) -> None:
+    out = tmp_path / "seeds.png"
+    args = [str(drawings / "d0.png"), str(models[0]), str(models[1]), "--out", str(out), "--seeds", "3,4"]
+    assert compare.main(args) == 0
+    (row,) = cells(cv2.imread(str(out))[:, :, ::-1], 1, 5)  # drawing | model 0 at seeds 3, 4 | model 1 at 3, 4
+    assert np.abs(row[1].astype(int) - row[2]).mean() > 1  # another seed, another face
+    once = tmp_path / "seed4.png"
+    assert compare.main([str(drawings / "d0.png"), str(models[1]), "--out", str(once), "--seeds", "4"]) == 0
+    assert np.array_equal(cells(cv2.imread(str(once))[:, :, ::-1], 1, 2)[0][1], row[4])  # the same face alone
+    with pytest.raises(SystemExit):
+        compare.main([*args[:-1], "1,-2"])
 
 
 def test_jpeg_sheet_and_clear_errors(
