@@ -28,10 +28,13 @@ TILE = 128  # px per face on the sheet
 
 
 def column_label(checkpoint: str) -> str:
-    """A short header for a model: its folder name (`step_0015000` → `step 15,000`) or Hub id."""
-    name = Path(checkpoint).name or checkpoint
+    """A short header for a model: its folder name or Hub id; a snapshot's run and step
+    (`runs/default/snapshots/step_0015000` → `default 15,000`)."""
+    path = Path(checkpoint)
+    name = path.name or checkpoint
     if name.startswith("step_") and name[5:].isdigit():
-        return f"step {int(name[5:]):,}"
+        step = f"{int(name[5:]):,}"
+        return f"{path.parent.parent.name} {step}" if path.parent.name == "snapshots" else f"step {step}"
     return name
 
 
@@ -82,7 +85,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     names = [column_label(c) for c in args.checkpoints]
-    labels = ["drawing", *(f"{n}, seed {s}" if len(seeds) > 1 else n for n in names for s in seeds)]
+    # several seeds: the model's name over its first column, then only the seeds
+    labels = ["drawing", *(f"{n}, seed {s}" if i == 0 else f"seed {s}" for n in names for i, s in enumerate(seeds))]
+    labels = labels if len(seeds) > 1 else ["drawing", *names]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     cv2.imwrite(str(args.out), cv2.cvtColor(sheet(rows, TILE, labels=labels), cv2.COLOR_RGB2BGR))
     print(f"{len(drawings)} drawing(s) × {len(args.checkpoints)} model(s) × {len(seeds)} seed(s) → {args.out}")
