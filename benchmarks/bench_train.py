@@ -45,8 +45,7 @@ def write_dataset(root: Path, pairs: int = BATCH) -> None:
 def throughput(config: TrainConfig, steps: int, warmup: int) -> tuple[float, str]:
     """(images per second, precision) of `train_step` on one fixed batch."""
     trainer = Trainer(config)
-    samples = [trainer.train_set[i] for i in range(BATCH)]
-    drawing, photo = (torch.stack([sample[k] for sample in samples]).to(trainer.device) for k in (0, 1))
+    drawing, photo, _ = (torch.stack(t).to(trainer.device) for t in zip(*(trainer.train_set[i] for i in range(BATCH))))
     if trainer.device.type == "cuda":  # as in the training loop
         drawing = drawing.contiguous(memory_format=torch.channels_last)
         photo = photo.contiguous(memory_format=torch.channels_last)

@@ -6,9 +6,7 @@ A (left half) is the drawing, B (right half) the photo, as written by
 fly, `data_prep.augment.augment_drawing`'s stroke augmentations for the
 drawing's style (from the file name: `{stem}_{method}.jpg`). Each sample also
 says whether its photo's backdrop was painted by `data_prep.build`'s re-framing
-(the manifest's "reframe" entries), which the trainer can treat apart, and where
-the person's aligned square lies after re-framing and jitter (for the photo
-latent's statistics, `p2p.photo_latent.person_crops`). Every random
+(the manifest's "reframe" entries), which the trainer can treat apart. Every random
 choice comes from a generator seeded by (seed, epoch, index), so a run is
 reproducible and a resumed run sees the same samples it would have seen.
 """
@@ -44,30 +42,19 @@ def list_pairs(root: str | Path, split: str) -> list[Path]:
     return files
 
 
-def reframed_pairs(root: str | Path) -> dict[str, dict]:
-    """File stem → the manifest entry of each pair whose photo `data_prep.build` re-framed onto a painted
-    light backdrop, from root/manifest.json (none without one: a folder of pairs from elsewhere)."""
+def painted_backdrops(root: str | Path, styles: Collection[str] = ()) -> set[str]:
+    """File stems of the pairs whose photo `data_prep.build` re-framed onto a painted light backdrop, from
+    root/manifest.json (none without one: a folder of pairs from elsewhere); only those drawn in `styles`
+    (the manifest's "method") if any are given."""
     manifest = Path(root) / "manifest.json"
     if not manifest.is_file():
-        return {}
+        return set()
     pairs = json.loads(manifest.read_text()).get("pairs", [])
-    return {Path(pair["output"]).stem: pair for pair in pairs if pair.get("reframe")}
-
-
-def painted_backdrops(root: str | Path, styles: Collection[str] = ()) -> set[str]:
-    """File stems of the re-framed pairs (`reframed_pairs`), only those drawn in `styles` (the manifest's
-    "method") if any are given."""
-    pairs = reframed_pairs(root)
-    return {stem for stem, pair in pairs.items() if not styles or pair.get("method") in styles}
-
-
-def person_square(reframing: dict | None) -> tuple[float, float, float]:
-    """(top, left, side), as fractions of the picture's side, of the square that held the aligned photo
-    before `data_prep.framing.reframe` shrank it by `scale` onto the bottom edge and moved it by `shift`."""
-    if not reframing:
-        return 0.0, 0.0, 1.0
-    scale = reframing["scale"]
-    return 1.0 - scale, (1.0 - scale) / 2 + reframing["shift"], scale
+    return {
+        Path(pair["output"]).stem
+        for pair in pairs
+        if pair.get("reframe") and (not styles or pair.get("method") in styles)
+    }
 
 
 def read_pair(path: Path) -> tuple[np.ndarray, np.ndarray]:
@@ -82,8 +69,7 @@ def read_pair(path: Path) -> tuple[np.ndarray, np.ndarray]:
 
 
 class PairedDataset(Dataset):
-    """(drawing, photo, painted backdrop, person's square) samples from one split of a `data_prep.build`
-    dataset."""
+    """(drawing, photo, painted backdrop) samples from one split of a `data_prep.build` dataset."""
 
     def __init__(
         self,
@@ -102,34 +88,30 @@ class PairedDataset(Dataset):
         self.epoch = 0  # set by the trainer; part of every sample's seed
         painted = painted_backdrops(root, painted_styles)  # "painted": a re-framed pair of these styles
         self.painted = torch.tensor([path.stem in painted for path in self.files])
-        reframed = reframed_pairs(root)
-        self.squares = [person_square(reframed.get(path.stem, {}).get("reframe")) for path in self.files]
 
     def __len__(self) -> int:
         return len(self.files)
 
-    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         drawing, photo = read_pair(self.files[index])
-        square = self.squares[index]
         if self.train:
             rng = np.random.default_rng([self.seed, self.epoch, index])
             if self.augment:
                 drawing = augment_drawing(drawing, rng, style_of(self.files[index].name))
-            drawing, photo, square = self._jitter(drawing, photo, square, rng)
+            drawing, photo = self._jitter(drawing, photo, rng)
         elif drawing.shape[0] != self.size:
             drawing = cv2.resize(drawing, (self.size, self.size), interpolation=cv2.INTER_AREA)
             photo = cv2.resize(photo, (self.size, self.size), interpolation=cv2.INTER_AREA)
-        return drawing_to_tensor(drawing), image_to_tensor(photo), self.painted[index], torch.tensor(square)
+        return drawing_to_tensor(drawing), image_to_tensor(photo), self.painted[index]
 
     def _jitter(
-        self, drawing: np.ndarray, photo: np.ndarray, square: tuple[float, float, float], rng: np.random.Generator
-    ) -> tuple[np.ndarray, np.ndarray, tuple[float, float, float]]:
+        self, drawing: np.ndarray, photo: np.ndarray, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray]:
         load, size = self.load_size, self.size
         drawing = cv2.resize(drawing, (load, load), interpolation=cv2.INTER_LINEAR)
         photo = cv2.resize(photo, (load, load), interpolation=cv2.INTER_LINEAR)
         y, x = rng.integers(0, load - size + 1, size=2)
         drawing, photo = drawing[y : y + size, x : x + size], photo[y : y + size, x : x + size]
-        top, left, side = ((square[0] * load - y) / size, (square[1] * load - x) / size, square[2] * load / size)
         if rng.random() < 0.5:
-            drawing, photo, left = drawing[:, ::-1], photo[:, ::-1], 1.0 - left - side
-        return np.ascontiguousarray(drawing), np.ascontiguousarray(photo), (top, left, side)
+            drawing, photo = drawing[:, ::-1], photo[:, ::-1]
+        return np.ascontiguousarray(drawing), np.ascontiguousarray(photo)

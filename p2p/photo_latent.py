@@ -10,24 +10,17 @@ they are roughly standard normal. The generator then learns to paint the colours
 inference a seed's standard-normal latent (`UNetGenerator.sample_z`) picks one set of colours from the
 photos' own spread. The inference code does not change; only training does.
 
-Three sets of statistics (`LATENTS`): "colours" includes the background's colour, so at inference the seed
+Two sets of statistics (`LATENTS`): "colours" includes the background's colour, so at inference the seed
 picks the background too, even for line art, which only ever had light backdrops in training; "face"
 leaves the background to the drawing and describes the face's light instead (its contrast and from which
-side it is lit) and the hair's colour; "person" is "face" read where the person is. "face" reads fixed
-parts of the picture, which are the face and hair of an aligned photo but mostly backdrop in the pairs
-that `data_prep.build` re-framed as a smaller head (all the line art): there the latent's hair colour was
-the backdrop's, and the seed could not change the hair of a face drawn with a mouse. "person" reads the
-same parts of the square the person's aligned photo was shrunk into (`PairedDataset` knows it from the
-manifest and follows it through the jitter).
+side it is lit) and the hair's colour.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import NamedTuple
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 
@@ -81,45 +74,26 @@ def face_statistics(photos: torch.Tensor) -> torch.Tensor:
     return torch.stack(columns, dim=1)
 
 
-def person_crops(photos: torch.Tensor, squares: torch.Tensor) -> torch.Tensor:
-    """N×3×H×W photos → the same size crops of each photo's square (N×3: top, left, side as fractions of
-    the photo's side; it may reach past the edges, which then repeat)."""
-    top, left, side = squares.to(photos).unbind(dim=1)
-    zero = torch.zeros_like(side)
-    theta = torch.stack(
-        [torch.stack([side, zero, 2 * left + side - 1], dim=1), torch.stack([zero, side, 2 * top + side - 1], dim=1)],
-        dim=1,
-    )
-    grid = F.affine_grid(theta, list(photos.shape), align_corners=False)
-    return F.grid_sample(photos, grid, mode="bilinear", padding_mode="border", align_corners=False)
-
-
-class Latent(NamedTuple):
-    names: tuple[str, ...]  # what each dimension encodes before whitening
-    statistics: Callable[[torch.Tensor], torch.Tensor]
-    framed: bool  # read in the person's square (`person_crops`) where it is known
-
-
-FACE_NAMES = (
-    "face R",
-    "face G",
-    "face B",
-    "hair brightness",
-    "hair redness",
-    "face contrast",
-    "light from the left",
-    "light from above",
-)
-LATENTS: dict[str, Latent] = {
-    "colours": Latent(
+LATENTS: dict[str, tuple[tuple[str, ...], Callable[[torch.Tensor], torch.Tensor]]] = {
+    "colours": (
         ("face R", "face G", "face B", "border R", "border G", "border B", "hair brightness", "contrast"),
         colour_statistics,
-        framed=False,
     ),
-    "face": Latent(FACE_NAMES, face_statistics, framed=False),
-    "person": Latent(FACE_NAMES, face_statistics, framed=True),
+    "face": (
+        (
+            "face R",
+            "face G",
+            "face B",
+            "hair brightness",
+            "hair redness",
+            "face contrast",
+            "light from the left",
+            "light from above",
+        ),
+        face_statistics,
+    ),
 }
-"""Statistics sets by name."""
+"""Statistics sets by name: what each latent dimension encodes before whitening, and how it is read."""
 STATISTICS = 8  # every set has as many statistics as the latent of the shipped model has dimensions
 
 
@@ -130,20 +104,14 @@ class PhotoLatent(nn.Module):
         super().__init__()
         if kind not in LATENTS:
             raise ValueError(f"unknown photo latent {kind!r}; one of {sorted(LATENTS)}")
-        self.kind, self.latent = kind, LATENTS[kind]
+        self.kind, self.statistics = kind, LATENTS[kind][1]
         self.register_buffer("mean", torch.zeros(STATISTICS))
         self.register_buffer("whiten", torch.eye(STATISTICS))
 
-    def statistics(self, photos: torch.Tensor, squares: torch.Tensor | None = None) -> torch.Tensor:
-        """The raw statistics of N photos; `squares` (N×3, `person_crops`) says where each person is."""
-        if self.latent.framed and squares is not None:
-            photos = person_crops(photos.float(), squares)
-        return self.latent.statistics(photos)
-
     @torch.no_grad()
-    def fit(self, photos: torch.Tensor, squares: torch.Tensor | None = None) -> None:
+    def fit(self, photos: torch.Tensor) -> None:
         """ZCA whitening of the photos' statistics: afterwards they have zero mean and identity covariance."""
-        stats = self.statistics(photos, squares).double()
+        stats = self.statistics(photos).double()
         if len(stats) <= STATISTICS:
             raise ValueError(f"fitting the photo latent needs more than {STATISTICS} photos, got {len(stats)}")
         mean = stats.mean(dim=0)
@@ -153,13 +121,13 @@ class PhotoLatent(nn.Module):
         self.whiten.copy_(whiten.float())
 
     @torch.no_grad()
-    def forward(self, photos: torch.Tensor, squares: torch.Tensor | None = None) -> torch.Tensor:
-        return (self.statistics(photos, squares) - self.mean) @ self.whiten.T
+    def forward(self, photos: torch.Tensor) -> torch.Tensor:
+        return (self.statistics(photos) - self.mean) @ self.whiten.T
 
     def projector(self, names: tuple[str, ...]) -> torch.Tensor:
         """P = W·diag(named)·W⁻¹ (float64), for whitening W: z + (other − z)·Pᵀ is the whitened latent z with
         the named statistics taken from `other` and the rest kept (un-whitening and whitening are affine)."""
-        kept = self.latent.names
+        kept = LATENTS[self.kind][0]
         unknown = sorted(set(names) - set(kept))
         if unknown:
             raise ValueError(f"the {self.kind!r} photo latent has no statistics {unknown}")

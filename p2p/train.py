@@ -80,7 +80,7 @@ class TrainConfig:
     lambda_l1: float = 100.0  # weight of the L1 distance to the photo (paper: 100)
     lambda_fm: float = 0.0  # discriminator feature matching (pix2pixHD: 10)
     lambda_ms: float = 0.0  # mode seeking: reward faces that differ between two noise draws (Mao et al.: 1)
-    z_from_photo: str = ""  # colours | face | person: in training the latent is the photo's (p2p.photo_latent)
+    z_from_photo: str = ""  # colours | face: in training the latent is the photo's statistics (p2p.photo_latent)
     z_photo_share: float = 1.0  # share of a batch with the photo's latent; the rest draw it, learn from D alone
     z_free_backdrop: bool = False  # re-framed pairs draw the colours latent's background: line art gets light paper
     free_backdrop_styles: str = ""  # with --z-free-backdrop, only the re-framed pairs of these styles (lineart,...)
@@ -360,8 +360,7 @@ class Trainer:
         photos = PairedDataset(self.config.data, "train", self.config.size, train=False)
         picked = np.unique(np.linspace(0, len(photos) - 1, min(count, len(photos))).round().astype(int))
         try:
-            samples = [photos[int(i)] for i in picked]
-            latent.fit(torch.stack([sample[1] for sample in samples]), torch.stack([sample[3] for sample in samples]))
+            latent.fit(torch.stack([photos[int(i)][1] for i in picked]))
         except ValueError as err:
             raise SystemExit(f"--z-from-photo: {err} in {self.config.data}/train") from err
 
@@ -392,24 +391,19 @@ class Trainer:
         return torch.autocast(self.device.type, dtype=self.amp_dtype)
 
     def train_step(
-        self,
-        drawing: torch.Tensor,
-        photo: torch.Tensor,
-        painted: torch.Tensor | None = None,
-        squares: torch.Tensor | None = None,
+        self, drawing: torch.Tensor, photo: torch.Tensor, painted: torch.Tensor | None = None
     ) -> dict[str, float]:
         """One optimisation step of D, then G, as in the paper; returns the losses. `painted` says which
-        photos stand on a backdrop that data_prep painted, `squares` where each person is (`PairedDataset`)."""
+        photos stand on a backdrop that data_prep painted (`PairedDataset`)."""
         config = self.config
         for group in (*self.opt_G.param_groups, *self.opt_D.param_groups):
             group["lr"] = config.lr * lr_factor(self.state.step, config)
         if config.lambda_ms:  # two noise draws per drawing: the mode-seeking loss compares their faces
             drawing, photo = torch.cat([drawing, drawing]), torch.cat([photo, photo])
             painted = torch.cat([painted, painted]) if painted is not None else None
-            squares = torch.cat([squares, squares]) if squares is not None else None
         matched = None  # which samples' faces should match their photo (None: all)
         if self.photo_latent is not None:
-            z = self.photo_latent(photo, squares)
+            z = self.photo_latent(photo)
             if config.z_free_backdrop and painted is not None:
                 # A painted backdrop is always light paper: told a random background, the generator learns
                 # that drawings framed like these get light paper whatever the seed says.
@@ -608,11 +602,11 @@ class Trainer:
         cpu_budget_end = time.process_time() + config.cpu_minutes * 60 if config.cpu_minutes else math.inf
 
         while state.step < config.steps and not self.stop_requested:
-            for drawing, photo, painted, squares in self.batches_of_epoch(state.epoch, state.batch_in_epoch):
+            for drawing, photo, painted in self.batches_of_epoch(state.epoch, state.batch_in_epoch):
                 memory = torch.channels_last if self.device.type == "cuda" else torch.contiguous_format
                 drawing = drawing.to(self.device, non_blocking=True, memory_format=memory)
                 photo = photo.to(self.device, non_blocking=True, memory_format=memory)
-                losses = self.train_step(drawing, photo, painted, squares)
+                losses = self.train_step(drawing, photo, painted)
                 if not all(math.isfinite(v) for v in losses.values()):
                     raise SystemExit(f"step {state.step}: a loss is not finite ({losses}); lower --lr or use --amp off")
                 state.batch_in_epoch += 1

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from p2p.model import UNetGenerator
-from p2p.photo_latent import LATENTS, STATISTICS, PhotoLatent, light_backdrop_prior, person_crops
+from p2p.photo_latent import LATENTS, STATISTICS, PhotoLatent, light_backdrop_prior
 
 
 def portraits(n: int, seed: int = 0) -> torch.Tensor:
@@ -18,7 +18,7 @@ def portraits(n: int, seed: int = 0) -> torch.Tensor:
 
 
 def statistics(kind: str, photos: torch.Tensor) -> dict[str, torch.Tensor]:
-    names, read, _ = LATENTS[kind]
+    names, read = LATENTS[kind]
     return dict(zip(names, read(photos).T, strict=True))
 
 
@@ -46,24 +46,6 @@ def test_face_statistics_ignore_the_background_and_see_where_the_light_comes_fro
     assert stats["light from above"][2] == pytest.approx(0.0, abs=1e-6)
     assert stats["face contrast"][2] > 0.2 and stats["face contrast"][0] == 0
     assert stats["hair redness"][3] == pytest.approx(0.8) and stats["hair brightness"][3] > 0
-
-
-def test_the_person_latent_reads_a_shrunk_person_where_the_face_latent_reads_backdrop() -> None:
-    photos = portraits(4)
-    canvas = torch.full((4, 3, 64, 64), 0.8)  # light paper, the photos shrunk to half onto its bottom edge
-    canvas[..., 32:, 24:56] = torch.nn.functional.interpolate(photos, scale_factor=0.5, mode="area")
-    squares = torch.tensor([[0.5, 0.375, 0.5]]).expand(4, 3)  # top, left, side: shifted right by 1/8
-    crops = person_crops(canvas, squares)
-    assert crops.shape == photos.shape
-    assert torch.allclose(
-        crops[..., 20:44, 20:44].mean(dim=(-2, -1)), photos[..., 20:44, 20:44].mean(dim=(-2, -1)), atol=0.02
-    )
-    person, face = PhotoLatent("person"), PhotoLatent("face")
-    colours = slice(0, 3)  # the face's mean colour
-    original = face.statistics(photos)
-    assert torch.allclose(person.statistics(canvas, squares)[:, colours], original[:, colours], atol=0.05)
-    assert not torch.allclose(face.statistics(canvas, squares)[:, colours], original[:, colours], atol=0.5)
-    assert torch.equal(person.statistics(photos), original)  # no squares: the picture is the person's square
 
 
 @pytest.mark.parametrize("kind", sorted(LATENTS))
