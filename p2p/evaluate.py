@@ -139,6 +139,20 @@ def join(images: Sequence[np.ndarray], axis: int, spacing: int) -> np.ndarray:
     return np.concatenate([part for image in images for part in (space, image)][1:], axis=axis)
 
 
+def fitted(label: str, width: int, scale: float) -> str:
+    """The label, shortened to "start..end" if it is wider than `width` px, so it stays over its column."""
+
+    def wide(text: str) -> bool:
+        return cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, 1)[0][0] > width
+
+    if not wide(label):
+        return label
+    keep = len(label)
+    while keep > 2 and wide(f"{label[: keep // 2]}..{label[len(label) - (keep - keep // 2) :]}"):
+        keep -= 1
+    return f"{label[: keep // 2]}..{label[len(label) - (keep - keep // 2) :]}"
+
+
 def sheet(cells: Sequence[Sequence[np.ndarray]], size: int, columns: int = 1, labels: Sequence[str] = ()) -> np.ndarray:
     """Cells (each a few images shown side by side) laid out `columns` per row, with an optional header row."""
     inner, outer = 2, max(4, size // 12)
@@ -149,7 +163,8 @@ def sheet(cells: Sequence[Sequence[np.ndarray]], size: int, columns: int = 1, la
         header = np.full((size // 6, out.shape[1], 3), 255, np.uint8)
         for i, label in enumerate(labels):
             origin = (i * (size + inner) + 4, size // 8)
-            cv2.putText(header, label, origin, cv2.FONT_HERSHEY_SIMPLEX, size / 400, (0, 0, 0), 1, cv2.LINE_AA)
+            text = fitted(label, size - 8, size / 400)
+            cv2.putText(header, text, origin, cv2.FONT_HERSHEY_SIMPLEX, size / 400, (0, 0, 0), 1, cv2.LINE_AA)
         out = np.vstack([header, out])
     return out
 

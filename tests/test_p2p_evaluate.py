@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import cv2
+import numpy as np
 import pytest
 from p2p_testutils import make_dataset, tiny_generator, write_drawings
 
@@ -216,3 +217,13 @@ def test_scoreboard_puts_evaluations_side_by_side(
     (tmp_path / "broken.json").write_text("{")
     with pytest.raises(SystemExit, match="not a p2p.evaluate metrics.json"):
         scoreboard.main([str(tmp_path / "broken.json")])
+
+
+def test_a_sheet_label_too_wide_for_its_column_is_shortened_in_the_middle() -> None:
+    assert evaluate.fitted("seed 2", 120, 0.32) == "seed 2"
+    long = "sketch2face-celeba, seed 1"
+    short = evaluate.fitted(long, 120, 0.32)
+    assert ".." in short and short.startswith("sketch") and short.endswith("seed 1")
+    assert cv2.getTextSize(short, cv2.FONT_HERSHEY_SIMPLEX, 0.32, 1)[0][0] <= 120
+    header = evaluate.sheet([[np.zeros((8, 8, 3), np.uint8)] * 2], 128, labels=[long, long])[: 128 // 6]
+    assert (header[:, 125:133] == 255).all()  # the first label ends before the second column's starts
