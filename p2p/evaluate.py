@@ -2,7 +2,7 @@
 
     python -m p2p.evaluate --data DATA [--split val] [--checkpoint PATH_OR_ID] [--out DIR] [--limit N] [--quick]
                            [--seeds 0,1,2] [--sketches DIR] [--drawings NAME=DIR ...] [--sizes 64,128]
-                           [--publishable]
+                           [--framed-photos DATA] [--publishable]
 
 For every A|B pair of DATA/SPLIT the drawing (A, as built) is turned into one face per seed, scored
 against the true photo B with the first seed: L1 / PSNR / SSIM, colourfulness, sharpness, checkerboard (the
@@ -23,7 +23,12 @@ the measures those cannot replace:
 Per drawing style (from the build's manifest) the same figures again. Folders of drawings without photos
 (`--sketches`, `--drawings NAME=DIR`) get the reference-free metrics (and the share of faces, over every seed, on a
 backdrop darker than mid grey: sparse drawings should get a light one), the two-sample test against the
-validation photos and the likeness of each face to its drawing. Written to DIR: `metrics.json`,
+validation photos and the likeness of each face to its drawing. Those photos are aligned close-ups, and a
+classifier tells them from the same people's photos re-framed as a smaller head on light paper 99 % of the
+time, so a folder of such drawings (a head drawn with the mouse, an artist's head-and-shoulders sketch)
+cannot pass for them however real its faces look: `--framed-photos DATA` adds a second test of every folder
+against the re-framed validation photos of a `data_prep.build` folder (its manifest's "reframe" pairs;
+`data/celeba-mix`, whose line art is all re-framed). Written to DIR: `metrics.json`,
 `likeness.json` (each face's descriptor distance and landmark error, per seed and folder, so that
 `p2p.scoreboard` can compare two models drawing by drawing), `contact_sheet.png` (drawing | faces of the
 first two seeds | photo) and one sheet per folder (drawing | faces).
@@ -54,7 +59,7 @@ from tqdm import tqdm
 from data_prep.build import JPEG_QUALITY, read_identities
 from data_prep.imageio import IMAGE_SUFFIXES, ImageLoadError, list_files, load_image
 from p2p import metrics, realism
-from p2p.data import list_pairs, read_pair
+from p2p.data import list_pairs, painted_backdrops, read_pair
 from p2p.inference import PRECISIONS, FaceGenerator
 from p2p.likeness import PER_FACE_FILE, Likeness, PerFace, face_mask, read_face
 from p2p.weights import CheckpointError, default_checkpoint
@@ -279,6 +284,21 @@ def control_photos(data: Path, split: str, size: int, count: int) -> Sample | No
     return sample
 
 
+def framed_photos(data: Path, split: str, size: int) -> Sample:
+    """The photos of `split` that `data_prep.build` re-framed as a smaller head on light paper, one per photo
+    (the reference for drawings framed like that)."""
+    framed = painted_backdrops(data)
+    files = [path for path in list_pairs(data, split) if path.stem in framed]
+    sample = Sample(size)
+    for path, source in unique_photos(data, files).values():
+        sample.add(read_pair(path)[1], source.person, generated=False)
+    if not sample.images:
+        raise FileNotFoundError(
+            f"{data}: no re-framed {split} pairs in its manifest.json (data_prep.build --small-faces)"
+        )
+    return sample
+
+
 def rgb(drawing: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(drawing, cv2.COLOR_GRAY2RGB)
 
@@ -416,10 +436,11 @@ def evaluate_folder(
     out: Path,
     per_face: dict[str, PerFace],
     publishable: bool = False,
+    framed: Sample | None = None,
 ) -> dict[str, object]:
     """Faces from drawings without photos: reference-free metrics, the two-sample test against the validation
-    photos, likeness to the drawing (each face's also in `per_face[name]`), and the folder's sheet
-    `NAME_sheet.png` (without the drawings if `publishable`)."""
+    photos (and against the re-framed ones, `framed`), likeness to the drawing (each face's also in
+    `per_face[name]`), and the folder's sheet `NAME_sheet.png` (without the drawings if `publishable`)."""
     files = spread(drawing_files(folder), limit)
     picks = set(spread(range(len(files)), SKETCH_CELLS))
 
@@ -480,6 +501,14 @@ def evaluate_folder(
         "likeness_to_drawing": likeness.summary(),
         "realism": tests.test(faces, photos),
         "realism_seed_per_drawing": tests.test(own_seed_faces, photos, False),
+        **(
+            {
+                "realism_framed": tests.test(faces, framed, False),
+                "realism_framed_seed_per_drawing": tests.test(own_seed_faces, framed, False),
+            }
+            if framed is not None
+            else {}
+        ),
     }
 
 
@@ -525,6 +554,11 @@ def summary(result: dict) -> str:
         "two-sample test accuracy (0.5 = indistinguishable from the photos):",
         f"  faces, seed {result['seeds'][0]}: {accuracies(result['realism'])}",
         f"  control, photos vs photos of other people: {accuracies(result['control'])}",
+        *(
+            [f"  control, re-framed photos vs the photos: {accuracies(result['control_framed'])}"]
+            if "control_framed" in result
+            else []
+        ),
         f"  face vs photo:    {likeness_line(result['likeness']['face'])}",
         f"  drawing vs photo: {likeness_line(result['likeness']['drawing'])}",
     ]
@@ -551,6 +585,14 @@ def summary(result: dict) -> str:
             f"seed diversity {fmt(s['seed_diversity'], '.2f')}, colour spread {fmt(s['color_spread'], '.2f')}",
             f"  two-sample vs validation photos: {accuracies(s['realism'])} "
             f"(a seed per drawing: {accuracies(s['realism_seed_per_drawing'])})",
+            *(
+                [
+                    f"  two-sample vs re-framed validation photos: {accuracies(s['realism_framed'])} "
+                    f"(a seed per drawing: {accuracies(s['realism_framed_seed_per_drawing'])})"
+                ]
+                if "realism_framed" in s
+                else []
+            ),
             f"  dlib finds a face in {fmt(s['dlib_detected']['drawing'], '.0%')} of the drawings, "
             f"{fmt(s['dlib_detected']['face'], '.0%')} of the faces",
             f"  face vs drawing: {likeness_line(s['likeness_to_drawing'])}",
@@ -602,6 +644,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--sizes", default=None, help="two-sample test resolutions in px (default 64,128)")
     parser.add_argument(
+        "--framed-photos",
+        type=Path,
+        default=None,
+        metavar="DATA",
+        help="also test the folders' faces against DATA's re-framed validation photos (heads on light paper)",
+    )
+    parser.add_argument(
         "--publishable",
         action="store_true",
         help="sheets without the datasets' images (the true photos, the folders' drawings), for a model card",
@@ -638,6 +687,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
 
+    framed = None
+    if args.framed_photos is not None:
+        try:
+            framed = framed_photos(args.framed_photos, args.split, max(sizes))
+        except FileNotFoundError as err:
+            parser.error(f"--framed-photos: {err}")
     args.out.mkdir(parents=True, exist_ok=True)
     started = time.time()
     tests = Realism(sizes, args.per_sample)
@@ -657,12 +712,26 @@ def main(argv: list[str] | None = None) -> int:
             "per_sample": args.per_sample,
             "steps": realism.STEPS,
             "real": f"photos of the {args.split} people, as stored (JPEG {JPEG_QUALITY})",
+            **({"framed_photos": str(args.framed_photos)} if framed is not None else {}),
         },
         **pairs,
     }
+    if framed is not None:  # real vs real: what the framing alone gives away
+        result["control_framed"] = tests.test(framed, photos, False)
     for name, folder in folders:
         scores = evaluate_folder(
-            generator, name, folder, seeds, args.batch_size, limit, tests, photos, args.out, per_face, args.publishable
+            generator,
+            name,
+            folder,
+            seeds,
+            args.batch_size,
+            limit,
+            tests,
+            photos,
+            args.out,
+            per_face,
+            args.publishable,
+            framed,
         )
         if name == "sketches" and args.sketches:
             result["sketches"] = scores

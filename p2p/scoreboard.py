@@ -146,6 +146,9 @@ def rows_for(runs: Sequence[dict]) -> list[Row]:
         )
     )
     rows.append((f"control: photos vs other people's, {first} px", lambda m: two_sample(m.get("control"), first)))
+    rows.append(
+        (f"control: re-framed photos vs the photos, {first} px", lambda m: two_sample(m.get("control_framed"), first))
+    )
     for seed in seeds:
         rows += [
             (f"same person ↑, seed {seed}", lambda m, s=seed: same_person(get(m, "per_seed", s, "likeness"))),
@@ -171,6 +174,12 @@ def rows_for(runs: Sequence[dict]) -> list[Row]:
             (
                 f"{label}: two-sample {first} px ↓, a seed per drawing",
                 lambda m, p=path: two_sample(get(m, *p, "realism_seed_per_drawing"), first),
+            ),
+            (
+                f"{label}: two-sample {first} px ↓ vs re-framed photos, seed 0 / a seed per drawing",
+                lambda m, p=path: " / ".join(
+                    two_sample(get(m, *p, key), first) for key in ("realism_framed", "realism_framed_seed_per_drawing")
+                ),
             ),
             (
                 f"{label}: same person as the drawing ↑",

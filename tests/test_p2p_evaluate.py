@@ -4,6 +4,7 @@ two-sample tests per set, per style and per seed, folder sets, and the same numb
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import cv2
@@ -13,7 +14,7 @@ from p2p_testutils import make_dataset, tiny_generator, write_drawings
 
 from data_prep.imageio import load_image
 from p2p import evaluate, scoreboard
-from p2p.data import list_pairs
+from p2p.data import list_pairs, read_pair
 from p2p.inference import FaceGenerator
 
 
@@ -227,3 +228,31 @@ def test_a_sheet_label_too_wide_for_its_column_is_shortened_in_the_middle() -> N
     assert cv2.getTextSize(short, cv2.FONT_HERSHEY_SIMPLEX, 0.32, 1)[0][0] <= 120
     header = evaluate.sheet([[np.zeros((8, 8, 3), np.uint8)] * 2], 128, labels=[long, long])[: 128 // 6]
     assert (header[:, 125:133] == 255).all()  # the first label ends before the second column's starts
+
+
+def test_folders_are_also_tested_against_the_re_framed_photos_when_asked(
+    checkpoint: Path, data: Path, drawings: Path, tmp_path: Path
+) -> None:
+    framed = tmp_path / "framed"
+    shutil.copytree(data, framed)
+    manifest = json.loads((framed / "manifest.json").read_text())
+    for i, pair in enumerate(manifest["pairs"]):  # the xdog pair of each validation photo is re-framed
+        pair["reframe"] = {"scale": 0.7, "shift": 0.0} if pair["output"].startswith("val/") and i % 2 else None
+    (framed / "manifest.json").write_text(json.dumps(manifest))
+    argv = [*tiny_evaluation(checkpoint, data, drawings), "--framed-photos", str(framed), "--out", str(tmp_path / "a")]
+    assert evaluate.main(argv) == 0
+    result = json.loads((tmp_path / "a" / "metrics.json").read_text())
+    mouse = result["drawings"]["mouse"]
+    for key in ("realism_framed", "realism_framed_seed_per_drawing"):
+        assert mouse[key]["32"]["counts"] == {"generated": 6, "real": 4}  # one re-framed photo per person
+    reference = evaluate.framed_photos(framed, "val", 32)  # the odd pairs' photo halves, one per person
+    assert reference.groups == [f"person{k}" for k in range(4)]
+    expected = [
+        cv2.resize(read_pair(framed / "val" / f"{2 * k + 1:04d}.jpg")[1], (32, 32), interpolation=cv2.INTER_AREA)
+        for k in range(4)
+    ]
+    assert all(np.array_equal(a, b) for a, b in zip(reference.images, expected, strict=True))
+    assert result["two_sample_test"]["framed_photos"] == str(framed)
+    assert result["control_framed"]["32"]["counts"] == {"generated": 4, "real": 4}  # re-framed vs as they are
+    with pytest.raises(SystemExit):  # no re-framed pairs in the plain dataset: said, not an empty test
+        evaluate.main([*tiny_evaluation(checkpoint, data, drawings), "--framed-photos", str(data)])
