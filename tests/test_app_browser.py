@@ -51,7 +51,9 @@ def page(app_server: str, app_server_log: Path) -> Iterator[object]:
             browser.close()
 
 
-def wait_for(condition: Callable[[], object], what: str) -> object:
+def wait_for(condition: Callable[[], object], what: str, state: Callable[[], str] = lambda: "") -> object:
+    """`condition()`'s first truthy answer; a timeout names what the page and the app last said (and
+    `state()`, what the caller can tell about the page then)."""
     deadline = time.monotonic() + WAIT_S
     while time.monotonic() < deadline:
         if result := condition():
@@ -60,7 +62,7 @@ def wait_for(condition: Callable[[], object], what: str) -> object:
     server_log = SERVER_LOG[0].read_text()[-3000:] if SERVER_LOG and SERVER_LOG[0].is_file() else "(none)"
     page_events = "\n".join(PAGE_EVENTS[-20:]) or "(none)"
     raise AssertionError(
-        f"timed out after {WAIT_S} s waiting for {what}\n"
+        f"timed out after {WAIT_S} s waiting for {what} {state()}\n"
         f"--- the page's last events:\n{page_events}\n--- the app's output:\n{server_log}"
     )
 
@@ -76,7 +78,15 @@ def settled_face(page: object, other_than: str | None = None) -> str:
         time.sleep(SETTLE_S)
         return src if img.get_attribute("src") == src else None
 
-    return wait_for(settled, "a new face")
+    def state() -> str:  # whether the stroke reached the canvas, and what the face's title says
+        ink = page.evaluate(
+            "() => { const c = document.querySelector('#sketch canvas');"
+            " const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
+            " let n = 0; for (let i = 0; i < d.length; i += 4) n += d[i] < 128; return n; }"
+        )
+        return f"(dark canvas pixels: {ink}; face title: {page.locator('#face .title').text_content()!r})"
+
+    return wait_for(settled, "a new face", state)
 
 
 def set_seed(page: object, seed: int) -> None:
