@@ -19,8 +19,8 @@ import cv2
 import numpy as np
 
 from data_prep.imageio import ImageLoadError, load_image
-from p2p.evaluate import drawing_files, parse_ints, sheet, spread
-from p2p.infer import MAX_SEED, count
+from p2p.evaluate import drawing_files, sheet, spread
+from p2p.infer import count, seeds
 from p2p.inference import FaceGenerator
 from p2p.weights import CheckpointError
 
@@ -57,16 +57,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("drawings", type=Path, help="a drawing, or a folder of drawings")
     parser.add_argument("checkpoints", nargs="+", help="model folders or Hub ids, one column each")
     parser.add_argument("--out", type=Path, required=True, help="the sheet: .png or .jpg")
-    parser.add_argument("--seeds", default="0", help="comma-separated noise seeds, a column each per model")
+    parser.add_argument("--seeds", type=seeds, default=[0], help="comma-separated noise seeds, a column each per model")
     parser.add_argument("--count", type=count, default=6, help="drawings (rows), spread over the folder")
     args = parser.parse_args(argv)
     if args.out.suffix.lower() not in (".png", ".jpg", ".jpeg"):
         parser.error(f"--out {args.out}: the sheet is written as .png or .jpg")
     if not args.drawings.exists():
         parser.error(f"{args.drawings}: no such file or folder")
-    seeds = parse_ints(parser, "--seeds", args.seeds)
-    if not all(0 <= s <= MAX_SEED for s in seeds):
-        parser.error(f"--seeds {args.seeds}: seeds run from 0 to {MAX_SEED}")
 
     files = [args.drawings] if args.drawings.is_file() else drawing_files(args.drawings)
     drawings = []
@@ -79,18 +76,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {args.drawings}: no readable drawings", file=sys.stderr)
         return 1
     try:
-        rows = compare(drawings, args.checkpoints, seeds)
+        rows = compare(drawings, args.checkpoints, args.seeds)
     except CheckpointError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
 
     names = [column_label(c) for c in args.checkpoints]
-    # several seeds: the model's name over its first column, then only the seeds
-    labels = ["drawing", *(f"{n}, seed {s}" if i == 0 else f"seed {s}" for n in names for i, s in enumerate(seeds))]
-    labels = labels if len(seeds) > 1 else ["drawing", *names]
+    if len(args.seeds) == 1:
+        labels = ["drawing", *names]
+    else:  # the model's name over its first column, then only the seeds
+        labels = ["drawing", *(f"seed {s}" if i else f"{n}, seed {s}" for n in names for i, s in enumerate(args.seeds))]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     cv2.imwrite(str(args.out), cv2.cvtColor(sheet(rows, TILE, labels=labels), cv2.COLOR_RGB2BGR))
-    print(f"{len(drawings)} drawing(s) × {len(args.checkpoints)} model(s) × {len(seeds)} seed(s) → {args.out}")
+    print(f"{len(drawings)} drawing(s) × {len(args.checkpoints)} model(s) × {len(args.seeds)} seed(s) → {args.out}")
     return 0
 
 

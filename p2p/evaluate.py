@@ -150,12 +150,11 @@ def fitted(label: str, width: int, scale: float) -> str:
     def wide(text: str) -> bool:
         return cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, 1)[0][0] > width
 
-    if not wide(label):
-        return label
-    keep = len(label)
-    while keep > 2 and wide(f"{label[: keep // 2]}..{label[len(label) - (keep - keep // 2) :]}"):
-        keep -= 1
-    return f"{label[: keep // 2]}..{label[len(label) - (keep - keep // 2) :]}"
+    text, keep = label, len(label)
+    while wide(text) and keep > 2:
+        keep -= 1  # characters kept: the first half of them from the start, the rest from the end
+        text = f"{label[: keep // 2]}..{label[len(label) - (keep - keep // 2) :]}"
+    return text
 
 
 def sheet(cells: Sequence[Sequence[np.ndarray]], size: int, columns: int = 1, labels: Sequence[str] = ()) -> np.ndarray:

@@ -43,6 +43,14 @@ def seed(text: str) -> int:
     return value
 
 
+def seeds(text: str) -> list[int]:
+    """argparse type: comma-separated seeds (`seed` each), at least one."""
+    values = [seed(part) for part in text.split(",") if part.strip()]
+    if not values:
+        raise argparse.ArgumentTypeError(f"{text!r}: give at least one seed, like 0,1,2")
+    return values
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("src", type=Path, help="a drawing, or a folder of drawings")
