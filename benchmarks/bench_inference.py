@@ -2,8 +2,8 @@
 
     python benchmarks/bench_inference.py [--quick] [--runs N]
 
-Times what the app does per request (prepare the drawing, one forward pass,
-back to uint8) with all CPU cores, for unet_256 generators of width ngf = 64 /
+Times what the app does per request (prepare the drawing, one forward pass, back to uint8,
+remove the decoder's grid) with all CPU cores, for unet_256 generators of width ngf = 64 /
 32 / 16 (randomly initialised: only the architecture matters for speed; ngf=64
 is the paper's unet_256; ngf=32 also with `--upsample resize`) and for the shipped checkpoint when it is there; on
 CUDA also on the GPU. Each in fp32 and in the precision `FaceGenerator` picks by
@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> None:
     drawing = rasterize(face_strokes())  # the content does not change the timing
 
     print(
-        f"Inference latency, one 256×256 drawing (prepare + forward + to uint8), {runs} runs after "
+        f"Inference latency, one 256×256 drawing (prepare + forward + to uint8 + degrid), {runs} runs after "
         f"{warmup} warm-up\n{machine_info()}\n"
     )
     print(

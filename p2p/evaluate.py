@@ -668,6 +668,12 @@ def main(argv: list[str] | None = None) -> int:
         default="fp32",
         help="generator precision (default fp32: the same faces on every machine)",
     )
+    parser.add_argument(
+        "--degrid",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="remove the decoder's 2-px grid from the faces, as the app does (p2p.degrid)",
+    )
     args = parser.parse_args(argv)
     seeds = parse_ints(parser, "--seeds", args.seeds)
     sizes = tuple(parse_ints(parser, "--sizes", args.sizes or ("64" if args.quick else "64,128")))
@@ -681,7 +687,9 @@ def main(argv: list[str] | None = None) -> int:
     except FileNotFoundError as err:
         parser.error(str(err))
     try:
-        generator = FaceGenerator.from_pretrained(args.checkpoint, device=args.device, precision=args.precision)
+        generator = FaceGenerator.from_pretrained(
+            args.checkpoint, device=args.device, precision=args.precision, degrid=args.degrid
+        )
     except CheckpointError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -706,6 +714,7 @@ def main(argv: list[str] | None = None) -> int:
         "seeds": seeds,
         "image_size": generator.size,
         "precision": args.precision,
+        "degrid": args.degrid,
         "two_sample_test": {
             "sizes": list(sizes),
             "per_sample": args.per_sample,

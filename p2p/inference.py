@@ -20,6 +20,7 @@ from PIL import Image
 from data_prep.augment import LINE_LEVEL
 from data_prep.edges import to_gray
 from data_prep.imageio import to_rgb
+from p2p.degrid import remove_grid
 from p2p.model import UNetGenerator, with_phase_decoder
 from p2p.weights import load_generator
 
@@ -119,8 +120,15 @@ class FaceGenerator:
     handling), then `generate(drawings, seeds)` → faces. `generate` also takes raw images.
     """
 
-    def __init__(self, model: UNetGenerator, device: str | torch.device | None = None, precision: str = "auto") -> None:
+    def __init__(
+        self,
+        model: UNetGenerator,
+        device: str | torch.device | None = None,
+        precision: str = "auto",
+        degrid: bool = True,
+    ) -> None:
         self.device = torch.device(device) if device else default_device()
+        self.degrid = degrid  # remove the decoder's 2-px grid from every face (`p2p.degrid`)
         self.dtype = inference_dtype(precision, self.device)
         # `model` is changed in place: its weights are stored in the inference dtype (autocast would cast
         # them on every call) and its decoder computed phase by phase (the same function, faster on CPUs).
@@ -130,11 +138,15 @@ class FaceGenerator:
 
     @classmethod
     def from_pretrained(
-        cls, source: str | os.PathLike | None = None, device: str | None = None, precision: str = "auto"
+        cls,
+        source: str | os.PathLike | None = None,
+        device: str | None = None,
+        precision: str = "auto",
+        degrid: bool = True,
     ) -> FaceGenerator:
         """Load from a checkpoint folder or Hub id; None means the default model (see `p2p.weights`)."""
         device = torch.device(device) if device else default_device()
-        return cls(load_generator(source, device=device), device, precision)
+        return cls(load_generator(source, device=device), device, precision, degrid)
 
     def prepare(self, image: ImageLike | Drawing) -> Drawing:
         """Any drawing (image or array) in the generator's input convention; a `Drawing` passes through."""
@@ -150,5 +162,5 @@ class FaceGenerator:
             raise ValueError(f"got {len(drawings)} drawings and {len(seeds)} seeds")
         batch = torch.stack([drawing_to_tensor(self.prepare(d).pixels) for d in drawings])
         batch = batch.to(self.device, dtype=self.dtype or torch.float32)
-        faces = self.model(batch, seeds=[int(s) for s in seeds])
-        return [tensor_to_image(f) for f in faces]
+        faces = [tensor_to_image(f) for f in self.model(batch, seeds=[int(s) for s in seeds])]
+        return [remove_grid(f) for f in faces] if self.degrid else faces

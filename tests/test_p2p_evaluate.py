@@ -84,7 +84,7 @@ def test_every_set_is_scored_and_a_rerun_gives_the_same_numbers(
     assert evaluate.main([*argv, "--out", str(tmp_path / "a")]) == 0
     result = json.loads((tmp_path / "a" / "metrics.json").read_text())
 
-    assert result["pairs"] == 8 and result["two_sample_test"]["sizes"] == [32]
+    assert result["pairs"] == 8 and result["two_sample_test"]["sizes"] == [32] and result["degrid"] is True
     main = result["realism"]["32"]
     assert main["counts"] == {"generated": 8, "real": 4}  # each photo once, though drawn twice
     assert 0 <= main["accuracy"] <= 1 and len(main["folds"]) == 2 and set(main["by_tag"]) == {"canny", "xdog"}
@@ -133,12 +133,13 @@ def test_quick_and_bad_folder_arguments(checkpoint: Path, data: Path, drawings: 
                 "3",
                 "--limit",
                 "2",
+                "--no-degrid",
             ]
         )
         == 0
     )
     result = json.loads((out / "metrics.json").read_text())
-    assert result["pairs"] == 2 and result["two_sample_test"]["sizes"] == [64]
+    assert result["pairs"] == 2 and result["two_sample_test"]["sizes"] == [64] and result["degrid"] is False
     assert result["color_spread"] is None and "skipped" in result["realism"]  # 2 photos: too few for a test
     for bad in (
         ["--drawings", str(drawings)],
