@@ -95,7 +95,16 @@ def set_seed(page: object, seed: int) -> None:
     box.press("Enter")
 
 
+PEN_REACHES_CANVAS = """() => {
+  const canvas = document.querySelector("#sketch canvas"), box = canvas.getBoundingClientRect();
+  return document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2) === canvas;
+}"""
+
+
 def test_drawing_with_the_mouse_makes_a_face_that_follows_the_strokes_undo_and_noise(page):
+    # The page is ready (`open_app` waited for #sketch[data-ready]) only once Gradio's loading overlay, which
+    # covers the canvas for a moment after load, is gone: a first stroke drawn under it used to be lost.
+    assert page.evaluate(PEN_REACHES_CANVAS)
     blank = page.locator("#face img").get_attribute("src")
     np.testing.assert_array_equal(images.from_data_url(blank), images.placeholder(), "blank paper: the placeholder")
 

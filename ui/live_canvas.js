@@ -230,5 +230,16 @@ watch("value", () => {
   picture.src = url;
 });
 
+// Gradio keeps its loading overlay over the component for a moment after this script runs (70-150 ms on a
+// 2-core machine, longer under load); a stroke begun under it never reaches the canvas. So the canvas says
+// it is ready only once the pen would reach it (or when it is scrolled out of view, where that cannot be told).
+function markReady() {
+  const box = canvas.getBoundingClientRect();
+  const [x, y] = [box.left + box.width / 2, box.top + box.height / 2];
+  const visible = x >= 0 && y >= 0 && x < window.innerWidth && y < window.innerHeight;
+  if (!visible || document.elementFromPoint(x, y) === canvas) sketch.dataset.ready = "true";
+  else requestAnimationFrame(markReady);
+}
+
 paper();
-sketch.dataset.ready = "true"; // the pen works from here on (tests and scripts wait for it)
+markReady(); // the pen works from then on (tests and scripts wait for #sketch[data-ready])
