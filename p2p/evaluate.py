@@ -266,6 +266,14 @@ def unique_photos(data: Path, files: Sequence[Path]) -> dict[str, tuple[Path, Pa
     return unique
 
 
+def photo_sample(pairs: Iterable[tuple[Path, PairSource]], size: int) -> Sample:
+    """The real photos (B halves) of these pair files, each tagged with its person."""
+    sample = Sample(size)
+    for path, source in pairs:
+        sample.add(read_pair(path)[1], source.person, generated=False)
+    return sample
+
+
 def control_photos(data: Path, split: str, size: int, count: int) -> Sample | None:
     """Photos of people outside `split` (from the dataset's other split) for the real-vs-real control."""
     other = "val" if split == "train" else "train"
@@ -276,11 +284,7 @@ def control_photos(data: Path, split: str, size: int, count: int) -> Sample | No
     unique = unique_photos(data, files)
     picks = sorted(unique)
     picks = [picks[i] for i in sorted(np.random.default_rng(SELECTION_SEED).permutation(len(picks))[:count])]
-    sample = Sample(size)
-    for photo in picks:
-        path, source = unique[photo]
-        sample.add(read_pair(path)[1], source.person, generated=False)
-    return sample
+    return photo_sample([unique[photo] for photo in picks], size)
 
 
 def framed_photos(data: Path, split: str, size: int) -> Sample:
@@ -288,9 +292,7 @@ def framed_photos(data: Path, split: str, size: int) -> Sample:
     (the reference for drawings framed like that)."""
     framed = painted_backdrops(data)
     files = [path for path in list_pairs(data, split) if path.stem in framed]
-    sample = Sample(size)
-    for path, source in unique_photos(data, files).values():
-        sample.add(read_pair(path)[1], source.person, generated=False)
+    sample = photo_sample(unique_photos(data, files).values(), size)
     if not sample.images:
         raise FileNotFoundError(
             f"{data}: no re-framed {split} pairs in its manifest.json (data_prep.build --small-faces)"
