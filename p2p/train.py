@@ -85,6 +85,7 @@ class TrainConfig:
     z_free_backdrop: bool = False  # re-framed pairs draw the colours latent's background: line art gets light paper
     free_backdrop_styles: str = ""  # with --z-free-backdrop, only the re-framed pairs of these styles (lineart,...)
     ms_size: int = 0  # compare the two draws shrunk to this many pixels a side: rewards colour, not shape (0: full)
+    ms_grey: bool = False  # compare only the two draws' brightness: lighter or darker hair, skin, light; no colour cast
     d_augment: bool = False  # DiffAugment (Zhao et al. 2020): D sees every pair shifted and cut out
     ema: float = 0.0  # decay of the generator weights' moving average, e.g. 0.999 (0: off)
     lr: float = 2e-4  # Adam learning rate of G and D (paper: 2e-4)
@@ -217,12 +218,21 @@ def feature_matching_loss(
 
 
 def mode_seeking_loss(
-    fake_a: torch.Tensor, fake_b: torch.Tensor, z_a: torch.Tensor | None, z_b: torch.Tensor | None, size: int = 0
+    fake_a: torch.Tensor,
+    fake_b: torch.Tensor,
+    z_a: torch.Tensor | None,
+    z_b: torch.Tensor | None,
+    size: int = 0,
+    grey: bool = False,
 ) -> torch.Tensor:
     """Mao et al. 2019: 1 / (|G(x, z_a) - G(x, z_b)| / |z_a - z_b|); small when two noise draws give
     different faces. Without a latent (dropout as the only noise) the denominator is 1. With `size`,
     the faces are compared as size×size averages, so only hair, skin, light and background colour
-    count as different: the lines the person drew have no reason to move."""
+    count as different: the lines the person drew have no reason to move. With `grey`, only their
+    brightness counts: two draws that differ in colour are cheapest made by saturating it (a colour cast)."""
+    if grey:
+        luma = torch.tensor([0.299, 0.587, 0.114], device=fake_a.device)[:, None, None]
+        fake_a, fake_b = (fake_a.float() * luma).sum(1, keepdim=True), (fake_b.float() * luma).sum(1, keepdim=True)
     if size:
         fake_a, fake_b = F.adaptive_avg_pool2d(fake_a.float(), size), F.adaptive_avg_pool2d(fake_b.float(), size)
     difference = (fake_a.float() - fake_b.float()).abs().mean()
@@ -456,7 +466,7 @@ class Trainer:
         if config.lambda_ms:
             fake_a, fake_b = fake.chunk(2)
             z_a, z_b = z.chunk(2) if z is not None else (None, None)
-            loss_G_MS = mode_seeking_loss(fake_a, fake_b, z_a, z_b, config.ms_size)
+            loss_G_MS = mode_seeking_loss(fake_a, fake_b, z_a, z_b, config.ms_size, config.ms_grey)
             loss_G = loss_G + config.lambda_ms * loss_G_MS
             losses["G_MS"] = loss_G_MS.item()
         self.scaler.scale(loss_G).backward()

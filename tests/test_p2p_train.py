@@ -127,6 +127,17 @@ def test_mode_seeking_at_a_small_size_rewards_colour_not_moved_lines() -> None:
     assert train.mode_seeking_loss(face, tinted, z_a, z_b, size=4).item() == pytest.approx(2.0, rel=1e-3)
 
 
+def test_mode_seeking_on_brightness_rewards_lighter_faces_not_a_colour_cast() -> None:
+    face = torch.zeros(1, 3, 16, 16)
+    red, green = 0.3, 0.3 * 0.299 / 0.587  # redder and less green by the same luma: another hue, the same brightness
+    cast = face + torch.tensor([red, -green, 0.0])[:, None, None]
+    lighter = face + 0.5
+    z_a, z_b = torch.zeros(1, 4), torch.ones(1, 4)
+    assert train.mode_seeking_loss(face, cast, z_a, z_b, size=4).item() == pytest.approx(3 / (red + green), rel=1e-3)
+    assert train.mode_seeking_loss(face, cast, z_a, z_b, size=4, grey=True).item() > 1e4  # not rewarded
+    assert train.mode_seeking_loss(face, lighter, z_a, z_b, size=4, grey=True).item() == pytest.approx(2.0, rel=1e-3)
+
+
 def test_diff_augment_moves_the_pair_together_and_cuts_out_a_square() -> None:
     torch.manual_seed(0)
     pairs = torch.rand(3, 4, 32, 32) + 1.0  # no zeros of their own: every 0 below comes from the augmentation
