@@ -49,15 +49,16 @@ $(VENV)/.installed-dev: requirements-dev.txt requirements.txt | $(PY)
 	$(PY) -m pip install -r requirements-dev.txt
 	touch $@
 
-# Debian's chromium drives the browser test. If it cannot be installed, that
-# test skips itself; everything else still runs.
+# Debian's chromium drives the browser test (with the emoji font, so screenshots show
+# the app's 🎲 as a die). If it cannot be installed, that test skips itself;
+# everything else still runs.
 chromium:
 	@if [ ! -x $(CHROMIUM) ]; then \
 		if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null; then SUDO=sudo; else SUDO=false; fi; \
 		echo "Installing Debian chromium for the browser test..."; \
 		{ command -v apt-get >/dev/null && \
 		  $$SUDO apt-get update && \
-		  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; } || \
+		  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium fonts-noto-color-emoji; } || \
 		echo "NOTE: could not install chromium ($(CHROMIUM)); the browser test will be skipped."; \
 	fi
 
