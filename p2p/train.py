@@ -55,7 +55,7 @@ from p2p.checkpoint import TrainState
 from p2p.data import PairedDataset
 from p2p.inference import cpu_has_bf16, tensor_to_image
 from p2p.model import UPSAMPLES, MultiscaleDiscriminator, UNetGenerator
-from p2p.photo_latent import BACKDROP, LATENTS, STATISTICS, PhotoLatent
+from p2p.photo_latent import BACKDROP, LATENTS, STATISTICS, PhotoLatent, brightness
 from p2p.weights import CheckpointError, export_generator, load_generator
 
 GAN_MODES = ("vanilla", "lsgan", "hinge", "none")
@@ -230,12 +230,12 @@ def mode_seeking_loss(
     the faces are compared as size×size averages, so only hair, skin, light and background colour
     count as different: the lines the person drew have no reason to move. With `grey`, only their
     brightness counts: two draws that differ in colour are cheapest made by saturating it (a colour cast)."""
+    fake_a, fake_b = fake_a.float(), fake_b.float()
     if grey:
-        luma = torch.tensor([0.299, 0.587, 0.114], device=fake_a.device)[:, None, None]
-        fake_a, fake_b = (fake_a.float() * luma).sum(1, keepdim=True), (fake_b.float() * luma).sum(1, keepdim=True)
+        fake_a, fake_b = brightness(fake_a)[:, None], brightness(fake_b)[:, None]
     if size:
-        fake_a, fake_b = F.adaptive_avg_pool2d(fake_a.float(), size), F.adaptive_avg_pool2d(fake_b.float(), size)
-    difference = (fake_a.float() - fake_b.float()).abs().mean()
+        fake_a, fake_b = F.adaptive_avg_pool2d(fake_a, size), F.adaptive_avg_pool2d(fake_b, size)
+    difference = (fake_a - fake_b).abs().mean()
     if z_a is not None:
         difference = difference / (z_a - z_b).abs().mean()
     return 1.0 / (difference + 1e-5)
