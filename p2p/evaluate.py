@@ -195,11 +195,16 @@ class Sample:
         self.tags.append(tag)
 
     def capped(self, count: int) -> Sample:
-        """At most `count` of the images, a fixed random choice."""
-        if len(self.images) <= count:
-            return self
-        keep = sorted(np.random.default_rng(SELECTION_SEED).permutation(len(self.images))[:count])
+        """At most `count` of the images, a fixed random choice (`kept`)."""
+        keep = kept(len(self.images), count)
         return Sample(self.size, *([items[i] for i in keep] for items in (self.images, self.groups, self.tags)))
+
+
+def kept(total: int, count: int) -> list[int]:
+    """Which of `total` items a sample capped at `count` keeps: all, or a fixed random choice, in order."""
+    if total <= count:
+        return list(range(total))
+    return sorted(np.random.default_rng(SELECTION_SEED).permutation(total)[:count])
 
 
 @dataclass(frozen=True)

@@ -153,14 +153,24 @@ class FaceGenerator:
         return image if isinstance(image, Drawing) else Drawing(prepare_drawing(image, self.size))
 
     @torch.inference_mode()
-    def generate(self, drawings: Sequence[ImageLike | Drawing], seeds: Sequence[int]) -> list[np.ndarray]:
+    def generate(
+        self,
+        drawings: Sequence[ImageLike | Drawing],
+        seeds: Sequence[int],
+        latent_seeds: Sequence[int] | None = None,
+    ) -> list[np.ndarray]:
         """One size×size×3 uint8 face per (drawing, seed), in one forward pass.
 
-        The same drawing and seed always give the same face, whatever else is in the batch.
+        The same drawing and seed always give the same face, whatever else is in the batch. For analysis
+        only, `latent_seeds` draws the latent vectors from other seeds than the dropout masks, to see
+        which part of the noise a set of faces shares (`p2p.realism_cues --shared-noise`).
         """
-        if len(drawings) != len(seeds):
+        if len(drawings) != len(seeds) or (latent_seeds is not None and len(latent_seeds) != len(seeds)):
             raise ValueError(f"got {len(drawings)} drawings and {len(seeds)} seeds")
         batch = torch.stack([drawing_to_tensor(self.prepare(d).pixels) for d in drawings])
         batch = batch.to(self.device, dtype=self.dtype or torch.float32)
-        faces = [tensor_to_image(f) for f in self.model(batch, seeds=[int(s) for s in seeds])]
+        z = None
+        if latent_seeds is not None and self.model.z_dim:
+            z = self.model.sample_z(len(latent_seeds), [torch.Generator().manual_seed(int(s)) for s in latent_seeds])
+        faces = [tensor_to_image(f) for f in self.model(batch, seeds=[int(s) for s in seeds], z=z)]
         return [remove_grid(f) for f in faces] if self.degrid else faces

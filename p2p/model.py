@@ -136,13 +136,16 @@ class UNetGenerator(
         from a private generator per sample: the same drawing and seed give the
         same face on any device and in any batch, without touching the global RNG.
         Without seeds the noise comes from the global RNG, as in training; the
-        trainer may pass the latent `z` (N × z_dim) itself.
+        trainer may pass the latent `z` (N × z_dim) itself. A `z` passed with
+        seeds replaces their latent and keeps their dropout masks.
         """
         if seeds is not None and len(seeds) != drawing.shape[0]:
             raise ValueError(f"got {len(seeds)} seeds for a batch of {drawing.shape[0]}")
         generators = None if seeds is None else [torch.Generator().manual_seed(int(s)) for s in seeds]
         if self.z_dim:
-            z = self.sample_z(drawing.shape[0], generators) if z is None else z
+            if z is None or generators is not None:
+                drawn = self.sample_z(drawing.shape[0], generators)  # a seed draws its latent before its masks
+                z = drawn if z is None else z
             z = z.to(device=drawing.device, dtype=drawing.dtype)
             drawing = torch.cat([drawing, z[:, :, None, None].expand(-1, -1, *drawing.shape[2:])], dim=1)
 

@@ -3,12 +3,18 @@
 `p2p.evaluate` says how often a classifier tells the faces from the photos; this says from what. Each row
 applies the same change to the faces and to the photos (grey, blurred, the face alone, the background alone)
 and runs the test again: removing the cue the classifier relies on brings its accuracy towards 0.5; if every
-row stays high, the faces differ from photos in every region and at every scale. Beside the table: the mean
+row stays high, the faces differ from photos in every region and at every scale. One more row gives every
+face its own photo's colours (`with_colours_of`): what stays is not colour or contrast. Beside the table: the mean
 colour saturation, the brightness of face and border and the texture fixed to the same pixels in every
 image (`fixed_pattern`) of both sets, and a picture of the mean photo and mean face and of how much each
 pixel varies across each set.
 
-    python -m p2p.realism_cues --data DATA [--checkpoint PATH_OR_ID] [--seed 0|own] [--sizes 16,64] [--out DIR]
+With `--shared-noise` (and a number for `--seed`), the test again for faces whose latent vector and dropout
+masks come from the set's seed or from each face's own (`NOISE_SPLITS`): when all faces share one seed, the
+classifier may learn that seed's mark rather than what makes a face look generated.
+
+    python -m p2p.realism_cues --data DATA [--checkpoint PATH_OR_ID] [--seed 0|own] [--sizes 16,64]
+                               [--shared-noise] [--out DIR]
 """
 
 from __future__ import annotations
@@ -27,16 +33,18 @@ from p2p import realism
 from p2p.data import list_pairs, read_pair
 from p2p.evaluate import (
     PER_SAMPLE,
+    SEED_PER_DRAWING,
     Sample,
     faces_in_batches,
     join,
+    kept,
     parse_ints,
     rgb,
     unique_photos,
     with_own_seed,
     write_png,
 )
-from p2p.inference import PRECISIONS, FaceGenerator
+from p2p.inference import PRECISIONS, Drawing, FaceGenerator
 from p2p.metrics import backdrop
 from p2p.realism_scale import blurred
 from p2p.weights import CheckpointError
@@ -74,6 +82,26 @@ CUES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "background only (middle grey)": background_only,
 }
 """Each maps a uint8 RGB image to one without some cue; applied alike to faces and photos."""
+
+PHOTO_COLOURS = "faces in their photos' colours"
+
+
+def with_colours_of(face: np.ndarray, photo: np.ndarray) -> np.ndarray:
+    """`face` with the mean and spread of each of `photo`'s CIELAB channels (Reinhard et al. 2001): the
+    face's overall colour, brightness and contrast become the true photo's, its layout stays its own."""
+    face_lab, photo_lab = (cv2.cvtColor(image, cv2.COLOR_RGB2LAB).astype(np.float32) for image in (face, photo))
+    mean, spread = face_lab.mean(axis=(0, 1)), face_lab.std(axis=(0, 1)) + 1e-6
+    lab = (face_lab - mean) * (photo_lab.std(axis=(0, 1)) / spread) + photo_lab.mean(axis=(0, 1))
+    return cv2.cvtColor(np.clip(lab, 0, 255).astype(np.uint8), cv2.COLOR_LAB2RGB)
+
+
+NOISE_SPLITS: dict[str, Callable[[int, int], tuple[int, int]]] = {
+    "latent and masks of the set's seed": lambda seed, own: (seed, seed),
+    "latent of the set's seed, masks its own": lambda seed, own: (seed, own),
+    "latent its own, masks of the set's seed": lambda seed, own: (own, seed),
+    "latent and masks its own": lambda seed, own: (own, own),
+}
+"""(latent seed, dropout-mask seed) of a face, from the set's seed and the face's own seed."""
 
 
 def statistics(images: Sequence[np.ndarray]) -> dict[str, float]:
@@ -120,41 +148,91 @@ def faces_and_photos(
     split: str,
     seed: int | None,
     batch_size: int,
-) -> tuple[Sample, Sample]:
+) -> tuple[Sample, Sample, list[Drawing]]:
     """One face per photo of the split, from the photo's first drawing, and the photos, as two-sample test
-    samples at the generator's size (faces stored as JPEG like the photos; each image's person). Every face
-    has noise `seed`, or with None a seed of its own (`p2p.evaluate.with_own_seed`)."""
+    samples at the generator's size (faces stored as JPEG like the photos; each image's person), and the
+    drawings. Every face has noise `seed`, or with None a seed of its own (`p2p.evaluate.with_own_seed`)."""
     unique = list(unique_photos(data, list_pairs(data, split)).values())
     pairs = ((read_pair(path), source.person) for path, source in unique)
     items = ((generator.prepare(drawing), (photo, person)) for (drawing, photo), person in pairs)
-    faces, photos = Sample(generator.size), Sample(generator.size)
+    faces, photos, drawings = Sample(generator.size), Sample(generator.size), []
     seeds = with_own_seed([]) if seed is None else [seed]
-    for _, (photo, person), (face,) in tqdm(
+    for drawing, (photo, person), (face,) in tqdm(
         faces_in_batches(generator, items, seeds, batch_size), total=len(unique), desc="faces", unit="face"
     ):
         faces.add(face, person, generated=True)
         photos.add(photo, person, generated=False)
-    return faces, photos
+        drawings.append(drawing)
+    return faces, photos, drawings
+
+
+def split_noise_faces(
+    generator: FaceGenerator,
+    drawings: Sequence[Drawing],
+    groups: Sequence[str],
+    split: Callable[[int, int], tuple[int, int]],
+    seed: int,
+    batch_size: int,
+) -> Sample:
+    """A face per drawing with the latent and dropout masks that `split` picks (see `NOISE_SPLITS`); face i's
+    own seed is `SEED_PER_DRAWING` + i, as in `p2p.evaluate`."""
+    faces = Sample(generator.size)
+    for start in range(0, len(drawings), batch_size):
+        chunk = range(start, min(start + batch_size, len(drawings)))
+        latents, masks = zip(*(split(seed, SEED_PER_DRAWING + i) for i in chunk), strict=True)
+        for i, face in zip(chunk, generator.generate([drawings[i] for i in chunk], masks, latents), strict=True):
+            faces.add(face, groups[i], generated=True)
+    return faces
+
+
+def accuracies(
+    faces: Sequence[np.ndarray], photos: Sample, groups: Sequence[str], sizes: Sequence[int]
+) -> dict[str, float] | dict[str, str]:
+    """Two-sample accuracy of `faces` (of people `groups`) against `photos` per test size, or why there is no test."""
+    try:
+        return {
+            str(size): realism.two_sample_test(faces, groups, photos.images, photos.groups, size)["accuracy"]
+            for size in sizes
+        }
+    except ValueError as err:
+        return {"skipped": str(err)}
 
 
 def realism_cues(faces: Sample, photos: Sample, sizes: Sequence[int]) -> dict[str, dict[str, float] | dict[str, str]]:
-    """Two-sample accuracy per cue removed and test size (or why there is no test)."""
+    """Two-sample accuracy per cue removed and test size (or why there is no test); `faces[i]` is made from
+    the drawing of `photos[i]`, for the row in the photos' colours."""
     table = {}
     for name, remove in tqdm(CUES.items(), desc="two-sample tests", unit="cue"):
-        try:
-            table[name] = {
-                str(size): realism.two_sample_test(
-                    [remove(f) for f in faces.images],
-                    faces.groups,
-                    [remove(p) for p in photos.images],
-                    photos.groups,
-                    size,
-                )["accuracy"]
-                for size in sizes
-            }
-        except ValueError as err:
-            table[name] = {"skipped": str(err)}
+        without = Sample(photos.size, [remove(p) for p in photos.images], photos.groups)
+        table[name] = accuracies([remove(f) for f in faces.images], without, faces.groups, sizes)
+    recoloured = [with_colours_of(f, p) for f, p in zip(faces.images, photos.images, strict=True)]
+    table[PHOTO_COLOURS] = accuracies(recoloured, photos, faces.groups, sizes)
     return table
+
+
+def shared_noise(
+    generator: FaceGenerator,
+    drawings: Sequence[Drawing],
+    groups: Sequence[str],
+    photos: Sample,
+    seed: int,
+    sizes: Sequence[int],
+    batch_size: int,
+) -> dict[str, dict[str, float] | dict[str, str]]:
+    """Two-sample accuracy per test size of faces whose latent and masks are shared or each face's own."""
+    return {
+        name: accuracies(
+            split_noise_faces(generator, drawings, groups, split, seed, batch_size).images, photos, groups, sizes
+        )
+        for name, split in tqdm(NOISE_SPLITS.items(), desc="shared noise", unit="split")
+    }
+
+
+def print_table(title: str, table: dict[str, dict[str, float] | dict[str, str]], sizes: Sequence[int]) -> None:
+    print(f"{title:<42}" + "".join(f"{size:>8}px" for size in sizes))
+    for name, accuracy in table.items():
+        cells = [accuracy["skipped"]] if "skipped" in accuracy else [f"{accuracy[str(s)]:>10.0%}" for s in sizes]
+        print(f"  {name:<40}" + "".join(cells))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -171,6 +249,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--per-sample", type=int, default=PER_SAMPLE, help=f"images per sample (default {PER_SAMPLE}, as p2p.evaluate)"
     )
+    parser.add_argument(
+        "--shared-noise",
+        action="store_true",
+        help="also test faces whose latent and dropout masks are the set's seed or each face's own",
+    )
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--device", default=None)
     parser.add_argument("--precision", choices=PRECISIONS, default="fp32")
@@ -180,22 +263,31 @@ def main(argv: list[str] | None = None) -> int:
     if args.seed != "own" and not args.seed.lstrip("-").isdigit():
         parser.error(f"--seed {args.seed!r}: an integer, or 'own' for a seed of its own per face")
     seed = None if args.seed == "own" else int(args.seed)
+    if args.shared_noise and seed is None:
+        parser.error(
+            "--shared-noise compares faces that share the seed of --seed with faces of their own: give a number"
+        )
     try:
         generator = FaceGenerator.from_pretrained(args.checkpoint, device=args.device, precision=args.precision)
-        faces, photos = faces_and_photos(generator, args.data, args.split, seed, args.batch_size)
+        faces, photos, drawings = faces_and_photos(generator, args.data, args.split, seed, args.batch_size)
     except (CheckpointError, FileNotFoundError) as err:
         parser.error(str(err))
+    drawings = [drawings[i] for i in kept(len(drawings), args.per_sample)]
     faces, photos = faces.capped(args.per_sample), photos.capped(args.per_sample)
     table = realism_cues(faces, photos, sizes)
+    noise = (
+        shared_noise(generator, drawings, faces.groups, photos, seed, sizes, args.batch_size)
+        if args.shared_noise
+        else {}
+    )
     stats = {
         name: {**statistics(sample.images), "fixed_pattern": fixed_pattern(sample.images)}
         for name, sample in (("faces", faces), ("photos", photos))
     }
 
-    print(f"{'faces vs photos, both':<32}" + "".join(f"{s:>8}px" for s in sizes))
-    for name, accuracy in table.items():
-        cells = [accuracy["skipped"]] if "skipped" in accuracy else [f"{accuracy[str(s)]:>10.0%}" for s in sizes]
-        print(f"  {name:<30}" + "".join(cells))
+    print_table("faces vs photos, both", table, sizes)
+    if noise:
+        print_table(f"faces of seed {seed} vs photos, with", noise, sizes)
     for name in stats["faces"]:
         print(f"{name.replace('_', ' ')}: faces {stats['faces'][name]:.1f}, photos {stats['photos'][name]:.1f}")
     if args.out:
@@ -209,6 +301,8 @@ def main(argv: list[str] | None = None) -> int:
             "two_sample_test": table,
             "statistics": stats,
         }
+        if noise:
+            result["shared_noise"] = noise
         (args.out / "cues.json").write_text(json.dumps(result, indent=2) + "\n")
         columns = [join(mean_and_spread(sample.images), 0, 4) for sample in (photos, faces)]
         write_png(args.out / "cues.png", join(columns, 1, 4))

@@ -8,9 +8,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from p2p_testutils import make_dataset, tiny_generator
+import torch
+from p2p_testutils import NUM_DOWNS, face_pair, make_dataset, tiny_generator
 
 from p2p import realism_cues
+from p2p.evaluate import SEED_PER_DRAWING, Sample
+from p2p.inference import FaceGenerator
+from p2p.model import UNetGenerator
 
 
 def test_each_cue_is_removed_alike_and_keeps_the_image_shape(face_photo: np.ndarray) -> None:
@@ -26,6 +30,18 @@ def test_each_cue_is_removed_alike_and_keeps_the_image_shape(face_photo: np.ndar
     background = realism_cues.CUES["background only (middle grey)"](face_photo)
     assert (background[h // 2, w // 2] == 128).all()
     assert np.array_equal(background[:4], face_photo[:4]), "the border is kept as it was"
+
+
+def test_with_colours_of_gives_the_face_the_photos_colours_and_keeps_its_layout(face_photo: np.ndarray) -> None:
+    dull = (face_photo // 3 + 80).astype(np.uint8)  # low contrast, lighter
+    recoloured = realism_cues.with_colours_of(dull, face_photo)
+    lab = [cv2.cvtColor(image, cv2.COLOR_RGB2LAB).astype(np.float64) for image in (recoloured, face_photo, dull)]
+    assert np.allclose(lab[0].mean(axis=(0, 1)), lab[1].mean(axis=(0, 1)), atol=2)
+    assert np.allclose(lab[0].std(axis=(0, 1)), lab[1].std(axis=(0, 1)), rtol=0.1)
+    assert lab[2][..., 0].std() < lab[1][..., 0].std() / 2, "the test image starts far from the photo's contrast"
+    flipped = np.ascontiguousarray(face_photo[:, ::-1])
+    moved = realism_cues.with_colours_of(dull, flipped)
+    assert np.abs(moved.astype(int) - recoloured).mean() < 3, "only the photo's colour statistics count, not its layout"
 
 
 def test_statistics_see_saturation_and_where_the_light_is() -> None:
@@ -72,7 +88,7 @@ def test_the_cues_end_to_end_on_a_tiny_dataset(tmp_path: Path, capsys: pytest.Ca
     argv = ["--data", str(data), "--checkpoint", str(checkpoint), "--sizes", "16,32", "--out", str(out)]
     assert realism_cues.main(argv) == 0
     result = json.loads((out / "cues.json").read_text())
-    assert result["images"] == 8 and list(result["two_sample_test"]) == list(realism_cues.CUES)
+    assert result["images"] == 8 and list(result["two_sample_test"]) == [*realism_cues.CUES, realism_cues.PHOTO_COLOURS]
     assert all(0.0 <= row[size] <= 1.0 for row in result["two_sample_test"].values() for size in ("16", "32"))
     # an untrained generator paints grey mush: nothing like the synthetic photos' coloured backgrounds
     assert result["statistics"]["faces"]["saturation"] < result["statistics"]["photos"]["saturation"]
@@ -87,17 +103,42 @@ def test_the_cues_end_to_end_on_a_tiny_dataset(tmp_path: Path, capsys: pytest.Ca
     assert own["statistics"]["photos"] == result["statistics"]["photos"]
     with pytest.raises(SystemExit):
         realism_cues.main([*argv, "--seed", "mine"])
+    assert result["two_sample_test"][realism_cues.PHOTO_COLOURS].keys() == {"16", "32"}
 
 
-def test_a_missing_dataset_or_checkpoint_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    data = make_dataset(tmp_path / "data", train=2, val=4)
+def test_shared_noise_tests_faces_with_the_latent_and_masks_shared_or_their_own(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = make_dataset(tmp_path / "data", train=2, val=8)
     checkpoint = tmp_path / "model"
-    tiny_generator().save_pretrained(checkpoint)
-    for argv in (
-        ["--data", str(tmp_path / "nothing"), "--checkpoint", str(checkpoint)],
-        ["--data", str(data), "--checkpoint", str(tmp_path / "no-model")],
-    ):
-        with pytest.raises(SystemExit) as exit_info:
-            realism_cues.main(argv)
-        assert exit_info.value.code == 2
-        assert "error:" in capsys.readouterr().err
+    torch.manual_seed(0)
+    UNetGenerator(num_downs=NUM_DOWNS, ngf=8, z_dim=8).eval().save_pretrained(checkpoint)
+    out = tmp_path / "cues"
+    argv = ["--data", str(data), "--checkpoint", str(checkpoint), "--sizes", "16", "--out", str(out)]
+    assert realism_cues.main([*argv, "--shared-noise", "--seed", "3"]) == 0
+    noise = json.loads((out / "cues.json").read_text())["shared_noise"]
+    assert list(noise) == list(realism_cues.NOISE_SPLITS) and all(0 <= row["16"] <= 1 for row in noise.values())
+    assert "latent and masks its own" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exit_info:
+        realism_cues.main([*argv, "--shared-noise", "--seed", "own"])
+    assert exit_info.value.code == 2 and "give a number" in capsys.readouterr().err
+
+
+def test_split_noise_faces_are_the_plain_faces_when_both_parts_agree() -> None:
+    torch.manual_seed(0)
+    generator = FaceGenerator(UNetGenerator(num_downs=NUM_DOWNS, ngf=8, z_dim=8).eval(), device="cpu")
+    drawings = [generator.prepare(face_pair(i, size=2**NUM_DOWNS)[0]) for i in range(3)]
+    groups = ["a", "b", "c"]
+    faces = {
+        name: realism_cues.split_noise_faces(generator, drawings, groups, split, 4, batch_size=2).images
+        for name, split in realism_cues.NOISE_SPLITS.items()
+    }
+    plain = {seed: Sample(generator.size) for seed in ("shared", "own")}
+    for i, drawing in enumerate(drawings):
+        plain["shared"].add(generator.generate([drawing], [4])[0], groups[i], generated=True)
+        plain["own"].add(generator.generate([drawing], [SEED_PER_DRAWING + i])[0], groups[i], generated=True)
+    assert all(map(np.array_equal, faces["latent and masks of the set's seed"], plain["shared"].images))
+    assert all(map(np.array_equal, faces["latent and masks its own"], plain["own"].images))
+    for mixed in ("latent of the set's seed, masks its own", "latent its own, masks of the set's seed"):
+        for face, shared, own in zip(faces[mixed], plain["shared"].images, plain["own"].images, strict=True):
+            assert not np.array_equal(face, shared) and not np.array_equal(face, own)
