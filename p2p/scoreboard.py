@@ -3,9 +3,11 @@
 Rows are the figures a change is judged by (realism, likeness and diversity per seed, per drawing
 style, then the sketch and drawing folders), columns the `p2p.evaluate` outputs given (folders with a
 metrics.json, or the files). Each figure comes with its noise where the evaluation has it: the two folds
-of a two-sample test (the classifier is trained on one half of the people and tested on the other, then
-the halves swap, so the folds differ by how alike the two halves are), and ± one standard error for
-the same-person rate and the landmark error, so that a difference is read against it before it is believed.
+of a two-sample test (± the standard error of its mean over several halvings of the people; for older
+evaluations with one halving, its two folds: the classifier is trained on one half of the people and
+tested on the other, then the halves swap, so the folds differ by how alike the two halves are), and ± one
+standard error for the same-person rate and the landmark error, so that a difference is read against it
+before it is believed.
 Where the evaluations kept each face's likeness (`likeness.json`), every column after the first also gets
 the paired change from the first: the same drawings and seeds compared face by face, whose standard error
 is about half the difference of two separate rates' (a third for landmarks): it leaves out how hard each
@@ -50,10 +52,13 @@ def get(metrics: dict, *keys: str) -> object:
 
 
 def two_sample(test: object, size: str) -> str:
-    """'97.8 % (96.4 / 99.2)': the accuracy and its two folds."""
+    """'89.3 ± 0.9 %': the mean accuracy over several halvings of the people ± its standard error, or for
+    an evaluation with one halving (before 2026-12-05) '97.8 % (96.4 / 99.2)': its accuracy and two folds."""
     result = get(test, size) if isinstance(test, dict) else None
     if not result or result.get("accuracy") is None:
         return "–"
+    if result.get("accuracy_se") is not None:
+        return f"{100 * result['accuracy']:.1f} ± {100 * result['accuracy_se']:.1f} %"
     folds = " / ".join(f"{100 * f:.1f}" for f in result.get("folds", []))
     return f"{100 * result['accuracy']:.1f} %" + (f" ({folds})" if folds else "")
 

@@ -189,14 +189,23 @@ def test_scoreboard_puts_evaluations_side_by_side(
     capsys.readouterr()  # evaluate's own report
     header, rows = scoreboard_table([str(out), str(changed)], capsys)
     assert header == ["", "tiny", tmp_path.name]  # a folder is named by itself, a metrics file by its folder
-    accuracy, folds = result["realism"]["32"]["accuracy"], result["realism"]["32"]["folds"]
-    expected = f"{100 * accuracy:.1f} % ({100 * folds[0]:.1f} / {100 * folds[1]:.1f})"
+    accuracy, se = result["realism"]["32"]["accuracy"], result["realism"]["32"]["accuracy_se"]
+    expected = f"{100 * accuracy:.1f} ± {100 * se:.1f} %"
     assert rows["two-sample 32 px ↓, seed 0"] == [expected, expected]
+    one_halving = {key: result["realism"]["32"][key] for key in ("accuracy", "folds")}  # evaluations before 2026-12-05
+    old = json.loads(json.dumps(result))
+    old["per_seed"]["0"]["realism"] = {"32": one_halving}
+    (tmp_path / "old.json").write_text(json.dumps(old))
+    folds = one_halving["folds"]
+    old_rows = scoreboard_table([str(tmp_path / "old.json")], capsys)[1]
+    assert old_rows["two-sample 32 px ↓, seed 0"] == [
+        f"{100 * accuracy:.1f} % ({100 * folds[0]:.1f} / {100 * folds[1]:.1f})"
+    ]
     assert rows["seed diversity ↑ (0–255)"] == [f"{result['seed_diversity']:.1f}", "12.3"]
     grid = result["checkerboard"]
     assert rows["checkerboard ↓ (faces / photos)"][0] == f"{grid['generated']:.1f} / {grid['photo']:.1f}"
     own = result["seed_per_drawing"]["realism"]["32"]["accuracy"]
-    assert rows["two-sample 32 px ↓, a seed per drawing"][0].startswith(f"{100 * own:.1f} %")
+    assert rows["two-sample 32 px ↓, a seed per drawing"][0].startswith(f"{100 * own:.1f} ±")
     assert "two-sample 32 px ↓, seed 1" in rows and "drawings 'mouse': two-sample 32 px ↓" in rows
     dark = result["drawings"]["mouse"]["dark_backdrop"]
     assert rows["drawings 'mouse': faces on a dark backdrop ↓, every seed"][0] == f"{100 * dark:.0f} %"

@@ -34,6 +34,27 @@ def test_halves_keep_groups_together_and_balance_them() -> None:
     assert np.array_equal(realism.halves(list(reversed(groups))), half[::-1])  # order does not matter
 
 
+def test_each_split_halves_the_people_differently() -> None:
+    groups = [f"person{i}" for i in range(10)]
+    splits = [realism.halves(groups, split) for split in range(realism.SPLITS)]
+    assert all(sorted(np.bincount(half)) == [5, 5] for half in splits)
+    distinct = {frozenset(np.flatnonzero(half == half[0]).tolist()) for half in splits}  # the half with person 0
+    assert len(distinct) == realism.SPLITS
+    assert np.array_equal(realism.halves(groups, 0), realism.halves(groups))
+
+
+def test_the_score_is_the_mean_over_splits_and_split_0_is_the_one_halving_test() -> None:
+    real, real_groups = photos(0, 24)
+    fake = [checkered(p, 4) for p in photos(50, 24)[0]]
+    one = realism.two_sample_test(fake, real_groups, real, real_groups, 32, steps=30, splits=1)
+    several = realism.two_sample_test(fake, real_groups, real, real_groups, 32, steps=30, splits=3)
+    assert one["accuracy_se"] is None and one["splits"] == [one["accuracy"]]
+    assert several["splits"][0] == one["accuracy"] and several["folds"] == one["folds"]
+    assert several["accuracy"] == pytest.approx(np.mean(several["splits"]))
+    assert several["accuracy_se"] == pytest.approx(np.std(several["splits"], ddof=1) / np.sqrt(3))
+    assert len(set(several["splits"])) > 1, "other halvings, other classifiers: other accuracies"
+
+
 def test_a_visible_artefact_is_caught_and_equal_samples_are_not() -> None:
     real, real_groups = photos(0)
     clean, clean_groups = photos(100)
