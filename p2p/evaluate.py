@@ -2,7 +2,7 @@
 
     python -m p2p.evaluate --data DATA [--split val] [--checkpoint PATH_OR_ID] [--out DIR] [--limit N] [--quick]
                            [--seeds 0,1,2] [--sketches DIR] [--drawings NAME=DIR ...] [--sizes 64,128]
-                           [--framed-photos DATA] [--publishable]
+                           [--framed-photos DATA] [--splits 4] [--publishable]
 
 For every A|B pair of DATA/SPLIT the drawing (A, as built) is turned into one face per seed, scored
 against the true photo B with the first seed: L1 / PSNR / SSIM, colourfulness, sharpness, checkerboard (the
@@ -10,8 +10,9 @@ against the true photo B with the first seed: L1 / PSNR / SSIM, colourfulness, s
 the measures those cannot replace:
 
 - realism: accuracy of a classifier two-sample test (`p2p.realism`) of the faces against the real
-  photos of the same people, at each of `--sizes`; 0.5 = indistinguishable. The control test pits
-  the validation photos against photos of other people (the other split): it should score ~0.5.
+  photos of the same people, at each of `--sizes`, the mean over `--splits` halvings of the people ± its
+  standard error; 0.5 = indistinguishable. The control test pits the validation photos against photos of
+  other people (the other split): it should score ~0.5.
 - likeness (`p2p.likeness`, dlib): landmark error, descriptor distance and the share recognised as the
   same person as the photo, for the face and for the drawing itself.
 - diversity across seeds: mean per-pixel difference, spread of the face's mean colour, and realism
@@ -213,6 +214,7 @@ class Realism:
 
     sizes: tuple[int, ...]
     per_sample: int
+    splits: int = realism.SPLITS
 
     def test(self, generated: Sample, real: Sample, all_sizes: bool = True) -> dict[str, object]:
         """Two-sample test accuracy at each size (or the first only), with the accuracy per tag when the
@@ -222,7 +224,7 @@ class Realism:
         try:
             return {
                 str(size): realism.two_sample_test(
-                    generated.images, generated.groups, real.images, real.groups, size, tags
+                    generated.images, generated.groups, real.images, real.groups, size, tags, splits=self.splits
                 )
                 for size in self.sizes[: None if all_sizes else 1]
             }
@@ -667,6 +669,12 @@ def main(argv: list[str] | None = None) -> int:
         default=PER_SAMPLE,
         help=f"images per sample in a two-sample test (default {PER_SAMPLE})",
     )
+    parser.add_argument(
+        "--splits",
+        type=int,
+        default=realism.SPLITS,
+        help=f"halvings of the people per two-sample test, averaged (default {realism.SPLITS}; 1 for a fast look)",
+    )
     parser.add_argument("--batch-size", type=int, default=16, help="images per forward pass")
     parser.add_argument("--device", default=None, help="cuda, cpu, ... (default: cuda when available)")
     parser.add_argument(
@@ -689,6 +697,8 @@ def main(argv: list[str] | None = None) -> int:
     folders += [parse_folder(parser, text) for text in args.drawings]
     if len({name for name, _ in folders}) < len(folders):
         parser.error("--sketches / --drawings: each set needs its own name")
+    if args.splits < 1:
+        parser.error(f"--splits {args.splits}: at least one halving of the people")
     try:
         files = spread(list_pairs(args.data, args.split), limit)
     except FileNotFoundError as err:
@@ -709,7 +719,7 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"--framed-photos: {err}")
     args.out.mkdir(parents=True, exist_ok=True)
     started = time.time()
-    tests = Realism(sizes, args.per_sample)
+    tests = Realism(sizes, args.per_sample, args.splits)
     per_face: dict[str, PerFace] = {}
     pairs, photos = evaluate_pairs(
         generator, args.data, files, seeds, args.batch_size, tests, args.out, per_face, args.publishable
@@ -725,6 +735,7 @@ def main(argv: list[str] | None = None) -> int:
         "two_sample_test": {
             "sizes": list(sizes),
             "per_sample": args.per_sample,
+            "splits": args.splits,
             "steps": realism.STEPS,
             "real": f"photos of the {args.split} people, as stored (JPEG {JPEG_QUALITY})",
             **({"framed_photos": str(args.framed_photos)} if framed is not None else {}),

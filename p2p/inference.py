@@ -165,8 +165,10 @@ class FaceGenerator:
         only, `latent_seeds` draws the latent vectors from other seeds than the dropout masks, to see
         which part of the noise a set of faces shares (`p2p.realism_cues --shared-noise`).
         """
-        if len(drawings) != len(seeds) or (latent_seeds is not None and len(latent_seeds) != len(seeds)):
+        if len(drawings) != len(seeds):
             raise ValueError(f"got {len(drawings)} drawings and {len(seeds)} seeds")
+        if latent_seeds is not None and len(latent_seeds) != len(seeds):
+            raise ValueError(f"got {len(seeds)} seeds and {len(latent_seeds)} latent seeds")
         batch = torch.stack([drawing_to_tensor(self.prepare(d).pixels) for d in drawings])
         batch = batch.to(self.device, dtype=self.dtype or torch.float32)
         z = None

@@ -143,6 +143,8 @@ def two_sample_test(
     `generated_tags` (e.g. the drawing style of each generated image) the balanced accuracy on each tag's
     generated images against all real ones.
     """
+    if splits < 1:
+        raise ValueError(f"two-sample test needs at least one halving of the people, got splits={splits}")
     if len(generated) < 4 or len(real) < 4:
         raise ValueError(f"two-sample test needs at least 4 images per sample, got {len(generated)} and {len(real)}")
     x = torch.cat([to_batch(generated, size), to_batch(real, size)])

@@ -14,7 +14,7 @@ masks come from the set's seed or from each face's own (`NOISE_SPLITS`): when al
 classifier may learn that seed's mark rather than what makes a face look generated.
 
     python -m p2p.realism_cues --data DATA [--checkpoint PATH_OR_ID] [--seed 0|own] [--sizes 16,64]
-                               [--shared-noise] [--out DIR]
+                               [--splits 4] [--shared-noise] [--out DIR]
 """
 
 from __future__ import annotations
@@ -169,60 +169,72 @@ def faces_and_photos(
 def split_noise_faces(
     generator: FaceGenerator,
     drawings: Sequence[Drawing],
+    positions: Sequence[int],
     groups: Sequence[str],
     split: Callable[[int, int], tuple[int, int]],
     seed: int,
     batch_size: int,
 ) -> Sample:
-    """A face per drawing with the latent and dropout masks that `split` picks (see `NOISE_SPLITS`); face i's
-    own seed is `SEED_PER_DRAWING` + i, as in `p2p.evaluate`."""
+    """A face per drawing with the latent and dropout masks that `split` picks (see `NOISE_SPLITS`); a
+    drawing's own seed is `SEED_PER_DRAWING` + its position in the split, as in `p2p.evaluate`."""
     faces = Sample(generator.size)
     for start in range(0, len(drawings), batch_size):
         chunk = range(start, min(start + batch_size, len(drawings)))
-        latents, masks = zip(*(split(seed, SEED_PER_DRAWING + i) for i in chunk), strict=True)
+        latents, masks = zip(*(split(seed, SEED_PER_DRAWING + positions[i]) for i in chunk), strict=True)
         for i, face in zip(chunk, generator.generate([drawings[i] for i in chunk], masks, latents), strict=True):
             faces.add(face, groups[i], generated=True)
     return faces
 
 
 def accuracies(
-    faces: Sequence[np.ndarray], photos: Sample, groups: Sequence[str], sizes: Sequence[int]
+    faces: Sequence[np.ndarray], photos: Sample, groups: Sequence[str], sizes: Sequence[int], splits: int
 ) -> dict[str, float] | dict[str, str]:
-    """Two-sample accuracy of `faces` (of people `groups`) against `photos` per test size, or why there is no test."""
+    """Two-sample accuracy of `faces` (of people `groups`) against `photos` per test size, the mean over `splits`
+    halvings of the people, or why there is no test."""
     try:
         return {
-            str(size): realism.two_sample_test(faces, groups, photos.images, photos.groups, size)["accuracy"]
+            str(size): realism.two_sample_test(faces, groups, photos.images, photos.groups, size, splits=splits)[
+                "accuracy"
+            ]
             for size in sizes
         }
     except ValueError as err:
         return {"skipped": str(err)}
 
 
-def realism_cues(faces: Sample, photos: Sample, sizes: Sequence[int]) -> dict[str, dict[str, float] | dict[str, str]]:
+def realism_cues(
+    faces: Sample, photos: Sample, sizes: Sequence[int], splits: int = realism.SPLITS
+) -> dict[str, dict[str, float] | dict[str, str]]:
     """Two-sample accuracy per cue removed and test size (or why there is no test); `faces[i]` is made from
     the drawing of `photos[i]`, for the row in the photos' colours."""
     table = {}
     for name, remove in tqdm(CUES.items(), desc="two-sample tests", unit="cue"):
         without = Sample(photos.size, [remove(p) for p in photos.images], photos.groups)
-        table[name] = accuracies([remove(f) for f in faces.images], without, faces.groups, sizes)
+        table[name] = accuracies([remove(f) for f in faces.images], without, faces.groups, sizes, splits)
     recoloured = [with_colours_of(f, p) for f, p in zip(faces.images, photos.images, strict=True)]
-    table[PHOTO_COLOURS] = accuracies(recoloured, photos, faces.groups, sizes)
+    table[PHOTO_COLOURS] = accuracies(recoloured, photos, faces.groups, sizes, splits)
     return table
 
 
 def shared_noise(
     generator: FaceGenerator,
     drawings: Sequence[Drawing],
+    positions: Sequence[int],
     groups: Sequence[str],
     photos: Sample,
     seed: int,
     sizes: Sequence[int],
     batch_size: int,
+    splits: int = realism.SPLITS,
 ) -> dict[str, dict[str, float] | dict[str, str]]:
     """Two-sample accuracy per test size of faces whose latent and masks are shared or each face's own."""
     return {
         name: accuracies(
-            split_noise_faces(generator, drawings, groups, split, seed, batch_size).images, photos, groups, sizes
+            split_noise_faces(generator, drawings, positions, groups, split, seed, batch_size).images,
+            photos,
+            groups,
+            sizes,
+            splits,
         )
         for name, split in tqdm(NOISE_SPLITS.items(), desc="shared noise", unit="split")
     }
@@ -254,6 +266,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="also test faces whose latent and dropout masks are the set's seed or each face's own",
     )
+    parser.add_argument(
+        "--splits",
+        type=int,
+        default=realism.SPLITS,
+        help=f"halvings of the people per two-sample test, averaged (default {realism.SPLITS}, as p2p.evaluate)",
+    )
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--device", default=None)
     parser.add_argument("--precision", choices=PRECISIONS, default="fp32")
@@ -263,6 +281,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.seed != "own" and not args.seed.lstrip("-").isdigit():
         parser.error(f"--seed {args.seed!r}: an integer, or 'own' for a seed of its own per face")
     seed = None if args.seed == "own" else int(args.seed)
+    if args.splits < 1:
+        parser.error(f"--splits {args.splits}: at least one halving of the people")
     if args.shared_noise and seed is None:
         parser.error(
             "--shared-noise compares faces that share the seed of --seed with faces of their own: give a number"
@@ -272,11 +292,12 @@ def main(argv: list[str] | None = None) -> int:
         faces, photos, drawings = faces_and_photos(generator, args.data, args.split, seed, args.batch_size)
     except (CheckpointError, FileNotFoundError) as err:
         parser.error(str(err))
-    drawings = [drawings[i] for i in kept(len(drawings), args.per_sample)]
+    positions = kept(len(drawings), args.per_sample)  # the drawings of the capped samples
+    drawings = [drawings[i] for i in positions]
     faces, photos = faces.capped(args.per_sample), photos.capped(args.per_sample)
-    table = realism_cues(faces, photos, sizes)
+    table = realism_cues(faces, photos, sizes, args.splits)
     noise = (
-        shared_noise(generator, drawings, faces.groups, photos, seed, sizes, args.batch_size)
+        shared_noise(generator, drawings, positions, faces.groups, photos, seed, sizes, args.batch_size, args.splits)
         if args.shared_noise
         else {}
     )
@@ -298,6 +319,7 @@ def main(argv: list[str] | None = None) -> int:
             "checkpoint": args.checkpoint,
             "seed": args.seed if seed is None else seed,
             "images": len(faces.images),
+            "splits": args.splits,
             "two_sample_test": table,
             "statistics": stats,
         }

@@ -72,9 +72,10 @@ def test_pair_sources_from_the_manifest_and_without_it(data: Path, tmp_path: Pat
 
 
 def tiny_evaluation(checkpoint: Path, data: Path, drawings: Path) -> list[str]:
-    """p2p.evaluate's arguments for the tiny model on the tiny data: two seeds, 32 px, the drawings as 'mouse'."""
+    """p2p.evaluate's arguments for the tiny model on the tiny data: two seeds, 32 px, two halvings of the
+    people per two-sample test, the drawings as 'mouse'."""
     inputs = ["--data", str(data), "--checkpoint", str(checkpoint), "--drawings", f"mouse={drawings}"]
-    return [*inputs, "--seeds", "0,1", "--sizes", "32"]
+    return [*inputs, "--seeds", "0,1", "--sizes", "32", "--splits", "2"]
 
 
 def test_every_set_is_scored_and_a_rerun_gives_the_same_numbers(
@@ -88,6 +89,7 @@ def test_every_set_is_scored_and_a_rerun_gives_the_same_numbers(
     main = result["realism"]["32"]
     assert main["counts"] == {"generated": 8, "real": 4}  # each photo once, though drawn twice
     assert 0 <= main["accuracy"] <= 1 and len(main["folds"]) == 2 and set(main["by_tag"]) == {"canny", "xdog"}
+    assert result["two_sample_test"]["splits"] == 2 and main["accuracy"] == pytest.approx(np.mean(main["splits"]))
     assert result["control"]["32"]["counts"] == {"generated": 4, "real": 4}  # photos of other people
     assert set(result["styles"]) == {"canny", "xdog"}
     for style in ("canny", "xdog"):
@@ -146,6 +148,7 @@ def test_quick_and_bad_folder_arguments(checkpoint: Path, data: Path, drawings: 
         ["--drawings", f"bad name={drawings}"],
         ["--drawings", f"x={tmp_path / 'missing'}"],
         ["--drawings", f"sketches={drawings}", "--sketches", str(drawings)],
+        ["--splits", "0"],
     ):
         with pytest.raises(SystemExit):
             evaluate.main(["--data", str(data), "--checkpoint", str(checkpoint), *bad])

@@ -99,7 +99,7 @@ def test_latent_seeds_swap_the_latent_and_keep_the_masks(drawing: np.ndarray) ->
     assert np.array_equal(
         masks_only.generate([drawing], [5], latent_seeds=[6])[0], masks_only.generate([drawing], [5])[0]
     )
-    with pytest.raises(ValueError, match="seeds"):
+    with pytest.raises(ValueError, match="2 seeds and 1 latent seeds"):
         noisy.generate([drawing] * 2, [5, 6], latent_seeds=[6])
 
 

@@ -11,7 +11,7 @@ import pytest
 import torch
 from p2p_testutils import NUM_DOWNS, face_pair, make_dataset, tiny_generator
 
-from p2p import realism_cues
+from p2p import evaluate, realism_cues
 from p2p.evaluate import SEED_PER_DRAWING, Sample
 from p2p.inference import FaceGenerator
 from p2p.model import UNetGenerator
@@ -85,7 +85,18 @@ def test_the_cues_end_to_end_on_a_tiny_dataset(tmp_path: Path, capsys: pytest.Ca
     checkpoint = tmp_path / "model"
     tiny_generator().save_pretrained(checkpoint)
     out = tmp_path / "cues"
-    argv = ["--data", str(data), "--checkpoint", str(checkpoint), "--sizes", "16,32", "--out", str(out)]
+    argv = [
+        "--data",
+        str(data),
+        "--checkpoint",
+        str(checkpoint),
+        "--sizes",
+        "16,32",
+        "--splits",
+        "1",
+        "--out",
+        str(out),
+    ]
     assert realism_cues.main(argv) == 0
     result = json.loads((out / "cues.json").read_text())
     assert result["images"] == 8 and list(result["two_sample_test"]) == [*realism_cues.CUES, realism_cues.PHOTO_COLOURS]
@@ -103,6 +114,8 @@ def test_the_cues_end_to_end_on_a_tiny_dataset(tmp_path: Path, capsys: pytest.Ca
     assert own["statistics"]["photos"] == result["statistics"]["photos"]
     with pytest.raises(SystemExit):
         realism_cues.main([*argv, "--seed", "mine"])
+    with pytest.raises(SystemExit):
+        realism_cues.main([*argv, "--splits", "0"])
     assert result["two_sample_test"][realism_cues.PHOTO_COLOURS].keys() == {"16", "32"}
 
 
@@ -114,10 +127,22 @@ def test_shared_noise_tests_faces_with_the_latent_and_masks_shared_or_their_own(
     torch.manual_seed(0)
     UNetGenerator(num_downs=NUM_DOWNS, ngf=8, z_dim=8).eval().save_pretrained(checkpoint)
     out = tmp_path / "cues"
-    argv = ["--data", str(data), "--checkpoint", str(checkpoint), "--sizes", "16", "--out", str(out)]
+    argv = ["--data", str(data), "--checkpoint", str(checkpoint), "--sizes", "16", "--splits", "1", "--out", str(out)]
     assert realism_cues.main([*argv, "--shared-noise", "--seed", "3"]) == 0
     noise = json.loads((out / "cues.json").read_text())["shared_noise"]
     assert list(noise) == list(realism_cues.NOISE_SPLITS) and all(0 <= row["16"] <= 1 for row in noise.values())
+    assert (
+        noise["latent and masks of the set's seed"]
+        == json.loads((out / "cues.json").read_text())["two_sample_test"]["as generated"]
+    ), "sharing both is the set of seed 3 itself"
+    generator = FaceGenerator.from_pretrained(str(checkpoint), device="cpu", precision="fp32")
+    own, _, drawings = realism_cues.faces_and_photos(generator, data, "val", None, batch_size=4)
+    positions = evaluate.kept(len(drawings), 6)  # a capped sample: own seeds still follow the drawings' places
+    split = realism_cues.NOISE_SPLITS["latent and masks its own"]
+    again = realism_cues.split_noise_faces(
+        generator, [drawings[i] for i in positions], positions, own.groups, split, 3, batch_size=4
+    )
+    assert all(map(np.array_equal, again.images, own.capped(6).images))
     assert "latent and masks its own" in capsys.readouterr().out
     with pytest.raises(SystemExit) as exit_info:
         realism_cues.main([*argv, "--shared-noise", "--seed", "own"])
@@ -130,7 +155,7 @@ def test_split_noise_faces_are_the_plain_faces_when_both_parts_agree() -> None:
     drawings = [generator.prepare(face_pair(i, size=2**NUM_DOWNS)[0]) for i in range(3)]
     groups = ["a", "b", "c"]
     faces = {
-        name: realism_cues.split_noise_faces(generator, drawings, groups, split, 4, batch_size=2).images
+        name: realism_cues.split_noise_faces(generator, drawings, range(3), groups, split, 4, batch_size=2).images
         for name, split in realism_cues.NOISE_SPLITS.items()
     }
     plain = {seed: Sample(generator.size) for seed in ("shared", "own")}
