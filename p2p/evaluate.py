@@ -618,6 +618,23 @@ def parse_ints(parser: argparse.ArgumentParser, flag: str, text: str) -> list[in
     return values
 
 
+def halvings(text: str) -> int:
+    """A --splits value: a whole number of halvings of the people, at least one."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: a whole number of halvings of the people, at least 1")
+    return int(text)
+
+
+def add_splits_argument(parser: argparse.ArgumentParser) -> None:
+    """--splits, alike in p2p.evaluate, p2p.realism_cues and p2p.realism_scale."""
+    parser.add_argument(
+        "--splits",
+        type=halvings,
+        default=realism.SPLITS,
+        help=f"halvings of the people per two-sample test, averaged (default {realism.SPLITS}; 1 for a fast look)",
+    )
+
+
 def parse_folder(parser: argparse.ArgumentParser, text: str) -> tuple[str, Path]:
     name, _, folder = text.partition("=")
     if not re.fullmatch(r"[A-Za-z0-9_-]+", name) or not folder:
@@ -669,12 +686,7 @@ def main(argv: list[str] | None = None) -> int:
         default=PER_SAMPLE,
         help=f"images per sample in a two-sample test (default {PER_SAMPLE})",
     )
-    parser.add_argument(
-        "--splits",
-        type=int,
-        default=realism.SPLITS,
-        help=f"halvings of the people per two-sample test, averaged (default {realism.SPLITS}; 1 for a fast look)",
-    )
+    add_splits_argument(parser)
     parser.add_argument("--batch-size", type=int, default=16, help="images per forward pass")
     parser.add_argument("--device", default=None, help="cuda, cpu, ... (default: cuda when available)")
     parser.add_argument(
@@ -697,8 +709,6 @@ def main(argv: list[str] | None = None) -> int:
     folders += [parse_folder(parser, text) for text in args.drawings]
     if len({name for name, _ in folders}) < len(folders):
         parser.error("--sketches / --drawings: each set needs its own name")
-    if args.splits < 1:
-        parser.error(f"--splits {args.splits}: at least one halving of the people")
     try:
         files = spread(list_pairs(args.data, args.split), limit)
     except FileNotFoundError as err:

@@ -35,6 +35,7 @@ from p2p.evaluate import (
     PER_SAMPLE,
     SEED_PER_DRAWING,
     Sample,
+    add_splits_argument,
     faces_in_batches,
     join,
     kept,
@@ -266,12 +267,7 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="also test faces whose latent and dropout masks are the set's seed or each face's own",
     )
-    parser.add_argument(
-        "--splits",
-        type=int,
-        default=realism.SPLITS,
-        help=f"halvings of the people per two-sample test, averaged (default {realism.SPLITS}, as p2p.evaluate)",
-    )
+    add_splits_argument(parser)
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--device", default=None)
     parser.add_argument("--precision", choices=PRECISIONS, default="fp32")
@@ -281,8 +277,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.seed != "own" and not args.seed.lstrip("-").isdigit():
         parser.error(f"--seed {args.seed!r}: an integer, or 'own' for a seed of its own per face")
     seed = None if args.seed == "own" else int(args.seed)
-    if args.splits < 1:
-        parser.error(f"--splits {args.splits}: at least one halving of the people")
     if args.shared_noise and seed is None:
         parser.error(
             "--shared-noise compares faces that share the seed of --seed with faces of their own: give a number"

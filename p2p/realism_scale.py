@@ -5,7 +5,7 @@ to 1 (always can), with no units in between. Running the same test on the valida
 against blurred, shrunk or noisy copies of themselves gives it some: "as easy to catch as a photo
 blurred with σ = 2" says more than "88 %".
 
-    python -m p2p.realism_scale --data DATA [--split val] [--out scale.json]
+    python -m p2p.realism_scale --data DATA [--split val] [--splits 4] [--out scale.json]
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import numpy as np
 from tqdm import tqdm
 
 from p2p.data import list_pairs, read_pair
-from p2p.evaluate import PER_SAMPLE, Realism, Sample, parse_ints, unique_photos
+from p2p.evaluate import PER_SAMPLE, Realism, Sample, add_splits_argument, parse_ints, unique_photos
 
 
 def blurred(sigma: float) -> Callable[[np.ndarray, int], np.ndarray]:
@@ -90,11 +90,12 @@ def main(argv: list[str] | None = None) -> int:
         default=PER_SAMPLE,
         help=f"images per sample in a two-sample test (default {PER_SAMPLE}, as p2p.evaluate)",
     )
+    add_splits_argument(parser)
     parser.add_argument("--out", type=Path, default=None, help="also write the scale to this JSON file")
     args = parser.parse_args(argv)
     sizes = tuple(parse_ints(parser, "--sizes", args.sizes))
     try:
-        scale = realism_scale(args.data, args.split, Realism(sizes, args.per_sample))
+        scale = realism_scale(args.data, args.split, Realism(sizes, args.per_sample, args.splits))
     except FileNotFoundError as err:
         parser.error(str(err))
     print(f"{'photos of ' + args.split + ' people vs':<26}" + "".join(f"{s:>8}px" for s in sizes))
@@ -103,7 +104,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {name:<24}" + "".join(cells))
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps({"data": str(args.data), "split": args.split, "scale": scale}, indent=2) + "\n")
+        result = {"data": str(args.data), "split": args.split, "splits": args.splits, "scale": scale}
+        args.out.write_text(json.dumps(result, indent=2) + "\n")
     return 0
 
 

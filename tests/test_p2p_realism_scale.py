@@ -34,7 +34,8 @@ def test_stronger_blur_and_shrinking_remove_more_detail(face_photo: np.ndarray) 
 def test_the_scale_end_to_end_on_a_tiny_dataset(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = make_dataset(tmp_path / "data", train=2, val=8)
     out = tmp_path / "scale.json"
-    assert realism_scale.main(["--data", str(data), "--sizes", "32", "--out", str(out)]) == 0
+    assert realism_scale.main(["--data", str(data), "--sizes", "32", "--splits", "2", "--out", str(out)]) == 0
+    assert json.loads(out.read_text())["splits"] == 2
     scale = json.loads(out.read_text())["scale"]
     assert list(scale) == list(realism_scale.DEGRADATIONS)
     assert all(0.0 <= accuracy["32"] <= 1.0 for accuracy in scale.values())
@@ -48,8 +49,15 @@ def test_too_few_photos_are_reported_not_scored(tmp_path: Path, capsys: pytest.C
     assert "at least 4 images" in capsys.readouterr().out
 
 
-def test_a_missing_dataset_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit) as exit_info:
-        realism_scale.main(["--data", str(tmp_path / "nothing")])
-    assert exit_info.value.code == 2
-    assert "build a dataset first" in capsys.readouterr().err
+def test_a_missing_dataset_or_a_bad_split_count_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for argv, message in (
+        (["--data", str(tmp_path / "nothing")], "build a dataset first"),
+        (["--data", str(tmp_path), "--splits", "0"], "at least 1"),
+        (["--data", str(tmp_path), "--splits", "two"], "a whole number of halvings"),
+    ):
+        with pytest.raises(SystemExit) as exit_info:
+            realism_scale.main(argv)
+        assert exit_info.value.code == 2
+        assert message in capsys.readouterr().err
