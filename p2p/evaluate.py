@@ -197,8 +197,17 @@ class Sample:
 
     def capped(self, count: int) -> Sample:
         """At most `count` of the images, a fixed random choice (`kept`)."""
+        if len(self.images) <= count:
+            return self
         keep = kept(len(self.images), count)
         return Sample(self.size, *([items[i] for i in keep] for items in (self.images, self.groups, self.tags)))
+
+    def with_images(self, images: Iterable[np.ndarray]) -> Sample:
+        """The same people and tags with other images (one each, in order): the sample after some change."""
+        images = list(images)
+        if len(images) != len(self.images):
+            raise ValueError(f"{len(images)} images for a sample of {len(self.images)}")
+        return Sample(self.size, images, self.groups, self.tags)
 
 
 def kept(total: int, count: int) -> list[int]:
@@ -230,6 +239,11 @@ class Realism:
             }
         except ValueError as err:
             return {"skipped": str(err)}
+
+    def accuracies(self, generated: Sample, real: Sample) -> dict[str, float] | dict[str, str]:
+        """Only the accuracy at each size (or why there is no test)."""
+        result = self.test(generated, real)
+        return result if "skipped" in result else {size: test["accuracy"] for size, test in result.items()}
 
 
 @dataclass(frozen=True)

@@ -29,11 +29,11 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
-from p2p import realism
 from p2p.data import list_pairs, read_pair
 from p2p.evaluate import (
     PER_SAMPLE,
     SEED_PER_DRAWING,
+    Realism,
     Sample,
     add_splits_argument,
     faces_in_batches,
@@ -187,33 +187,16 @@ def split_noise_faces(
     return faces
 
 
-def accuracies(
-    faces: Sequence[np.ndarray], photos: Sample, groups: Sequence[str], sizes: Sequence[int], splits: int
-) -> dict[str, float] | dict[str, str]:
-    """Two-sample accuracy of `faces` (of people `groups`) against `photos` per test size, the mean over `splits`
-    halvings of the people, or why there is no test."""
-    try:
-        return {
-            str(size): realism.two_sample_test(faces, groups, photos.images, photos.groups, size, splits=splits)[
-                "accuracy"
-            ]
-            for size in sizes
-        }
-    except ValueError as err:
-        return {"skipped": str(err)}
-
-
-def realism_cues(
-    faces: Sample, photos: Sample, sizes: Sequence[int], splits: int = realism.SPLITS
-) -> dict[str, dict[str, float] | dict[str, str]]:
+def realism_cues(faces: Sample, photos: Sample, tests: Realism) -> dict[str, dict[str, float] | dict[str, str]]:
     """Two-sample accuracy per cue removed and test size (or why there is no test); `faces[i]` is made from
     the drawing of `photos[i]`, for the row in the photos' colours."""
     table = {}
     for name, remove in tqdm(CUES.items(), desc="two-sample tests", unit="cue"):
-        without = Sample(photos.size, [remove(p) for p in photos.images], photos.groups)
-        table[name] = accuracies([remove(f) for f in faces.images], without, faces.groups, sizes, splits)
-    recoloured = [with_colours_of(f, p) for f, p in zip(faces.images, photos.images, strict=True)]
-    table[PHOTO_COLOURS] = accuracies(recoloured, photos, faces.groups, sizes, splits)
+        table[name] = tests.accuracies(
+            faces.with_images(map(remove, faces.images)), photos.with_images(map(remove, photos.images))
+        )
+    recoloured = map(with_colours_of, faces.images, photos.images)
+    table[PHOTO_COLOURS] = tests.accuracies(faces.with_images(recoloured), photos)
     return table
 
 
@@ -224,18 +207,13 @@ def shared_noise(
     groups: Sequence[str],
     photos: Sample,
     seed: int,
-    sizes: Sequence[int],
+    tests: Realism,
     batch_size: int,
-    splits: int = realism.SPLITS,
 ) -> dict[str, dict[str, float] | dict[str, str]]:
     """Two-sample accuracy per test size of faces whose latent and masks are shared or each face's own."""
     return {
-        name: accuracies(
-            split_noise_faces(generator, drawings, positions, groups, split, seed, batch_size).images,
-            photos,
-            groups,
-            sizes,
-            splits,
+        name: tests.accuracies(
+            split_noise_faces(generator, drawings, positions, groups, split, seed, batch_size), photos
         )
         for name, split in tqdm(NOISE_SPLITS.items(), desc="shared noise", unit="split")
     }
@@ -289,9 +267,10 @@ def main(argv: list[str] | None = None) -> int:
     positions = kept(len(drawings), args.per_sample)  # the drawings of the capped samples
     drawings = [drawings[i] for i in positions]
     faces, photos = faces.capped(args.per_sample), photos.capped(args.per_sample)
-    table = realism_cues(faces, photos, sizes, args.splits)
+    tests = Realism(tuple(sizes), args.per_sample, args.splits)
+    table = realism_cues(faces, photos, tests)
     noise = (
-        shared_noise(generator, drawings, positions, faces.groups, photos, seed, sizes, args.batch_size, args.splits)
+        shared_noise(generator, drawings, positions, faces.groups, photos, seed, tests, args.batch_size)
         if args.shared_noise
         else {}
     )

@@ -74,8 +74,7 @@ def realism_scale(data: Path, split: str, tests: Realism) -> dict[str, dict[str,
         degraded = Sample(max(tests.sizes))
         for index, (photo, person) in enumerate(photos):
             degraded.add(degrade(photo, index), person, generated=True)  # stored as JPEG, like generated faces
-        result = tests.test(degraded, real)
-        scale[name] = result if "skipped" in result else {size: test["accuracy"] for size, test in result.items()}
+        scale[name] = tests.accuracies(degraded, real)
     return scale
 
 
