@@ -26,9 +26,9 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
 from data_prep.imageio import load_image  # noqa: E402
+from devtools.app_server import running_app  # noqa: E402
 from p2p.inference import FaceGenerator  # noqa: E402
 from p2p.weights import MODEL_ENV_VAR, default_checkpoint  # noqa: E402
-from ui.app_server import running_app  # noqa: E402
 
 WARMUP = 3
 

@@ -30,8 +30,8 @@ import numpy as np
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
+from devtools.app_server import launch_chromium, open_app, running_app  # noqa: E402
 from examples.face_strokes import face_strokes, replay  # noqa: E402
-from ui.app_server import launch_chromium, open_app, running_app  # noqa: E402
 
 WARMUP_STROKES = 3
 SETTLE_S = 0.4  # a face is final when no other one loads for this long

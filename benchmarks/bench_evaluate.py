@@ -2,9 +2,9 @@
 
     python benchmarks/bench_evaluate.py [PHOTOS] [--count 300]
 
-The two-sample test (`p2p.realism`, one CPU thread by design) is timed at 64 and 128 px on --count
-photos against --count blurred copies of other photos, split into halves by file, as `p2p.evaluate`
-runs it per set. `p2p.likeness.read_face` (dlib landmarks + descriptor) is timed per 256×256 face.
+The two-sample test (`evaluation.realism`, one CPU thread by design) is timed at 64 and 128 px on --count
+photos against --count blurred copies of other photos, split into halves by file, as `evaluation.evaluate`
+runs it per set. `evaluation.likeness.read_face` (dlib landmarks + descriptor) is timed per 256×256 face.
 PHOTOS defaults to ../shared/data/faces/celeba (aligned CelebA, framed as the dataset builder does).
 """
 
@@ -22,8 +22,8 @@ sys.path.insert(0, str(REPO))
 
 from data_prep.framing import frame_face  # noqa: E402
 from data_prep.imageio import IMAGE_SUFFIXES, load_image  # noqa: E402
-from p2p.likeness import read_face  # noqa: E402
-from p2p.realism import two_sample_test  # noqa: E402
+from evaluation.likeness import read_face  # noqa: E402
+from evaluation.realism import two_sample_test  # noqa: E402
 
 DEFAULT_PHOTOS = REPO.parent / "shared" / "data" / "faces" / "celeba"
 

@@ -9,7 +9,7 @@ importing it.
 Licences: the 68-landmark shape predictor was trained on iBUG 300-W, whose
 images are for non-commercial research only; the face descriptor (ResNet) is
 public domain / CC0 by dlib's author. Used here to make training drawings
-(`data_prep.lineart`) and to measure likeness (`p2p.evaluate`).
+(`data_prep.lineart`) and to measure likeness (`evaluation.evaluate`).
 """
 
 from __future__ import annotations

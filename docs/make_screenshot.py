@@ -19,8 +19,8 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
+from devtools.app_server import launch_chromium, open_app, running_app  # noqa: E402
 from examples.face_strokes import face_strokes, replay  # noqa: E402
-from ui.app_server import launch_chromium, open_app, running_app  # noqa: E402
 
 SAMPLES = "#samples .thumbnail-item img"
 WAIT_S = 120

@@ -4,9 +4,7 @@ A (left half) is the drawing, B (right half) the photo, as written by
 `data_prep.build`. Training samples get the paper's random jitter (resize to
 `load_size`, random crop back to `size`, random horizontal flip) and, on the
 fly, `data_prep.augment.augment_drawing`'s stroke augmentations for the
-drawing's style (from the file name: `{stem}_{method}.jpg`). Each sample also
-says whether its photo's backdrop was painted by `data_prep.build`'s re-framing
-(the manifest's "reframe" entries), which the trainer can treat apart. Every random
+drawing's style (from the file name: `{stem}_{method}.jpg`). Every random
 choice comes from a generator seeded by (seed, epoch, index), so a run is
 reproducible and a resumed run sees the same samples it would have seen.
 """
@@ -14,7 +12,6 @@ reproducible and a resumed run sees the same samples it would have seen.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
 from pathlib import Path
 
 import cv2
@@ -24,12 +21,7 @@ from torch.utils.data import Dataset
 
 from data_prep.augment import augment_drawing, style_of
 from data_prep.imageio import IMAGE_SUFFIXES
-from p2p.inference import drawing_to_tensor
-
-
-def image_to_tensor(rgb: np.ndarray) -> torch.Tensor:
-    """H×W×3 uint8 → 3×H×W float tensor in [-1, 1]."""
-    return torch.from_numpy(np.ascontiguousarray(rgb)).permute(2, 0, 1).float().div(127.5).sub(1.0)
+from p2p.tensors import drawing_to_tensor, image_to_tensor
 
 
 def list_pairs(root: str | Path, split: str) -> list[Path]:
@@ -42,18 +34,14 @@ def list_pairs(root: str | Path, split: str) -> list[Path]:
     return files
 
 
-def painted_backdrops(root: str | Path, styles: Collection[str] = ()) -> set[str]:
+def painted_backdrops(root: str | Path) -> set[str]:
     """File stems of the pairs whose photo `data_prep.build` re-framed onto a painted light backdrop, from
-    root/manifest.json (none without one: a folder of pairs from elsewhere); only those drawn in `styles`
-    (the manifest's "method") if any are given."""
+    root/manifest.json (none without one: a folder of pairs from elsewhere)."""
     manifest = Path(root) / "manifest.json"
     if not manifest.is_file():
         return set()
-    pairs = json.loads(manifest.read_text()).get("pairs", [])
     return {
-        Path(pair["output"]).stem
-        for pair in pairs
-        if pair.get("reframe") and (not styles or pair.get("method") in styles)
+        Path(pair["output"]).stem for pair in json.loads(manifest.read_text()).get("pairs", []) if pair.get("reframe")
     }
 
 
@@ -69,7 +57,7 @@ def read_pair(path: Path) -> tuple[np.ndarray, np.ndarray]:
 
 
 class PairedDataset(Dataset):
-    """(drawing, photo, painted backdrop) samples from one split of a `data_prep.build` dataset."""
+    """(drawing, photo) samples from one split of a `data_prep.build` dataset."""
 
     def __init__(
         self,
@@ -80,19 +68,16 @@ class PairedDataset(Dataset):
         train: bool = True,
         augment: bool = True,
         seed: int = 0,
-        painted_styles: Collection[str] = (),
     ) -> None:
         self.files = list_pairs(root, split)
         self.size, self.load_size = size, load_size
         self.train, self.augment, self.seed = train, augment, seed
         self.epoch = 0  # set by the trainer; part of every sample's seed
-        painted = painted_backdrops(root, painted_styles)  # "painted": a re-framed pair of these styles
-        self.painted = torch.tensor([path.stem in painted for path in self.files])
 
     def __len__(self) -> int:
         return len(self.files)
 
-    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
         drawing, photo = read_pair(self.files[index])
         if self.train:
             rng = np.random.default_rng([self.seed, self.epoch, index])
@@ -102,7 +87,7 @@ class PairedDataset(Dataset):
         elif drawing.shape[0] != self.size:
             drawing = cv2.resize(drawing, (self.size, self.size), interpolation=cv2.INTER_AREA)
             photo = cv2.resize(photo, (self.size, self.size), interpolation=cv2.INTER_AREA)
-        return drawing_to_tensor(drawing), image_to_tensor(photo), self.painted[index]
+        return drawing_to_tensor(drawing), image_to_tensor(photo)
 
     def _jitter(
         self, drawing: np.ndarray, photo: np.ndarray, rng: np.random.Generator

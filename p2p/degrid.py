@@ -7,7 +7,7 @@ on smooth skin when enlarged (Odena et al., Distill 2016). A photo's own fine de
 phase-locked offset. `remove_grid` estimates the four offsets and subtracts them: it high-passes the image
 with a [1 2 1] binomial (which is blind to a 2-px period), averages the residual over the pixels of each
 phase in a neighbourhood (σ = 6 px), and removes what the four phases do not share. Photos come back
-almost unchanged, edges stay sharp; the generator's grid goes (`p2p.metrics.checkerboard`).
+almost unchanged, edges stay sharp; the generator's grid goes (`evaluation.metrics.checkerboard`).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Drawing in, face out: the inference API used by `p2p.infer`, `p2p.evaluate` and the app.
+"""Drawing in, face out: the inference API used by `p2p.infer`, `evaluation.evaluate` and the app.
 
 `FaceGenerator` holds one loaded generator and no other state, so one instance
 can serve many users at once: every call brings its own drawing and seed, and
@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -22,6 +21,7 @@ from data_prep.edges import to_gray
 from data_prep.imageio import to_rgb
 from p2p.degrid import remove_grid
 from p2p.model import UNetGenerator, with_phase_decoder
+from p2p.tensors import cpu_has_bf16, drawing_to_tensor, tensor_to_image
 from p2p.weights import load_generator
 
 ImageLike = Image.Image | np.ndarray
@@ -56,22 +56,6 @@ def is_blank(drawing: np.ndarray) -> bool:
     return np.count_nonzero(drawing < LINE_LEVEL) * scale < MIN_INK_PIXELS
 
 
-def drawing_to_tensor(drawing: np.ndarray) -> torch.Tensor:
-    """uint8 H×W drawing → 1×H×W float tensor in [-1, 1]."""
-    return torch.from_numpy(drawing).float().div(127.5).sub(1.0).unsqueeze(0)
-
-
-def tensor_to_image(t: torch.Tensor) -> np.ndarray:
-    """C×H×W tensor in [-1, 1] → H×W×3 uint8 RGB (a one-channel tensor is repeated).
-
-    One float copy changed in place: about 8× faster than a chain of new tensors, which cost ~1.5 ms
-    of a live face's ~20 ms on a 2-core CPU; the pixels are the same."""
-    t = t.detach().to("cpu", torch.float32, copy=True).add_(1).mul_(127.5).round_().clamp_(0, 255).to(torch.uint8)
-    if t.shape[0] == 1:
-        t = t.expand(3, -1, -1)
-    return t.permute(1, 2, 0).numpy()
-
-
 @dataclass(frozen=True)
 class Drawing:
     """A drawing in the generator's input convention: `pixels` is size×size uint8, dark lines on white."""
@@ -87,12 +71,6 @@ class Drawing:
 def default_device() -> torch.device:
     """CUDA when there is a GPU, else the CPU."""
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-
-
-def cpu_has_bf16() -> bool:
-    """bf16 matmuls are fast only with AVX512-BF16 or AMX; elsewhere bf16 autocast is slower than fp32."""
-    flags = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
-    return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
 PRECISIONS = ("auto", "fp32", "bf16")
@@ -153,26 +131,14 @@ class FaceGenerator:
         return image if isinstance(image, Drawing) else Drawing(prepare_drawing(image, self.size))
 
     @torch.inference_mode()
-    def generate(
-        self,
-        drawings: Sequence[ImageLike | Drawing],
-        seeds: Sequence[int],
-        latent_seeds: Sequence[int] | None = None,
-    ) -> list[np.ndarray]:
+    def generate(self, drawings: Sequence[ImageLike | Drawing], seeds: Sequence[int]) -> list[np.ndarray]:
         """One size×size×3 uint8 face per (drawing, seed), in one forward pass.
 
-        The same drawing and seed always give the same face, whatever else is in the batch. For analysis
-        only, `latent_seeds` draws the latent vectors from other seeds than the dropout masks, to see
-        which part of the noise a set of faces shares (`p2p.realism_cues --shared-noise`).
+        The same drawing and seed always give the same face, whatever else is in the batch.
         """
         if len(drawings) != len(seeds):
             raise ValueError(f"got {len(drawings)} drawings and {len(seeds)} seeds")
-        if latent_seeds is not None and len(latent_seeds) != len(seeds):
-            raise ValueError(f"got {len(seeds)} seeds and {len(latent_seeds)} latent seeds")
         batch = torch.stack([drawing_to_tensor(self.prepare(d).pixels) for d in drawings])
         batch = batch.to(self.device, dtype=self.dtype or torch.float32)
-        z = None
-        if latent_seeds is not None and self.model.z_dim:
-            z = self.model.sample_z(len(latent_seeds), [torch.Generator().manual_seed(int(s)) for s in latent_seeds])
-        faces = [tensor_to_image(f) for f in self.model(batch, seeds=[int(s) for s in seeds], z=z)]
+        faces = [tensor_to_image(f) for f in self.model(batch, seeds=[int(s) for s in seeds])]
         return [remove_grid(f) for f in faces] if self.degrid else faces

@@ -14,9 +14,7 @@ reference architecture (and older checkpoints) stay what they were:
 instead of transposed convolutions, which removes checkerboard artefacts (Odena
 et al., Distill 2016); `z_dim` > 0 adds a per-sample noise vector, drawn from the
 same seed as the dropout masks and fed in as constant input channels
-(BicycleGAN's "add to input"), a noise source the mode-seeking loss or a photo latent
-(`p2p.photo_latent`) can make the generator use; `z_prior` maps that seed's draw
-through a fixed affine map (e.g. one that always asks for a light background).
+(BicycleGAN's "add to input"), a noise source the mode-seeking loss makes the generator use.
 
 The generator carries huggingface_hub's `PyTorchModelHubMixin`, which gives it
 `save_pretrained` / `from_pretrained` / `push_to_hub` with `model.safetensors` +
@@ -34,6 +32,9 @@ from huggingface_hub import PyTorchModelHubMixin
 
 NORMS = ("instance", "batch")
 UPSAMPLES = ("transpose", "resize")
+CONFIG_FORMAT_VERSION = 2
+"""Version of config.json: 1 (no "format_version" key) predates `upsample` and `z_dim`, which then take their
+defaults; 2 has every setting."""
 
 
 def _norm(kind: str, channels: int) -> nn.Module:
@@ -83,7 +84,6 @@ class UNetGenerator(
         dropout: float = 0.5,
         upsample: str = "transpose",
         z_dim: int = 0,
-        z_prior: dict[str, list] | None = None,
     ) -> None:
         super().__init__()
         if num_downs < 5:
@@ -92,14 +92,8 @@ class UNetGenerator(
             raise ValueError(f"upsample must be one of {UPSAMPLES}, got {upsample!r}")
         self.in_channels, self.out_channels, self.num_downs = in_channels, out_channels, num_downs
         self.dropout, self.z_dim = dropout, z_dim
-        # What a seed's latent is drawn from: a standard normal, or its image under an affine map
-        # {"matrix": z_dim × z_dim, "offset": z_dim} (`p2p.photo_latent.light_backdrop_prior`).
-        self.z_prior = None
-        if z_prior is not None:
-            matrix, offset = torch.tensor(z_prior["matrix"]), torch.tensor(z_prior["offset"])
-            if matrix.shape != (z_dim, z_dim) or offset.shape != (z_dim,):
-                raise ValueError(f"z_prior must map the {z_dim}-d latent to itself, got {tuple(matrix.shape)}")
-            self.z_prior = (matrix, offset)
+        # config.json (written by save_pretrained / push_to_hub) says which format it is in (`p2p.weights`).
+        self._hub_mixin_config = {**(self._hub_mixin_config or {}), "format_version": CONFIG_FORMAT_VERSION}
         widths = [ngf * min(2**i, 8) for i in range(num_downs)]  # ngf, 2ngf, 4ngf, 8ngf, 8ngf, ...
 
         def up(c_in: int, c_out: int) -> nn.Module:
@@ -162,15 +156,11 @@ class UNetGenerator(
         return h
 
     def sample_z(self, n: int, generators: list[torch.Generator] | None = None) -> torch.Tensor:
-        """n noise vectors (n × z_dim, standard normal, then through `z_prior` if the model has one), from the
-        per-sample generators when given."""
+        """n noise vectors (n × z_dim, standard normal), from the per-sample generators when given."""
         if generators is None:
             z = torch.randn(n, self.z_dim)
         else:
             z = torch.stack([torch.randn(self.z_dim, generator=g) for g in generators])
-        if self.z_prior is not None:
-            matrix, offset = self.z_prior
-            z = z @ matrix.T + offset
         return z
 
     def _dropout(self, h: torch.Tensor, generators: list[torch.Generator] | None) -> torch.Tensor:

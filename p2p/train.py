@@ -53,9 +53,8 @@ from tqdm import tqdm
 from p2p import checkpoint
 from p2p.checkpoint import TrainState
 from p2p.data import PairedDataset
-from p2p.inference import cpu_has_bf16, tensor_to_image
 from p2p.model import UPSAMPLES, MultiscaleDiscriminator, UNetGenerator
-from p2p.photo_latent import BACKDROP, LATENTS, STATISTICS, PhotoLatent, brightness
+from p2p.tensors import cpu_has_bf16, tensor_to_image
 from p2p.weights import CheckpointError, export_generator, load_generator
 
 GAN_MODES = ("vanilla", "lsgan", "hinge", "none")
@@ -80,12 +79,6 @@ class TrainConfig:
     lambda_l1: float = 100.0  # weight of the L1 distance to the photo (paper: 100)
     lambda_fm: float = 0.0  # discriminator feature matching (pix2pixHD: 10)
     lambda_ms: float = 0.0  # mode seeking: reward faces that differ between two noise draws (Mao et al.: 1)
-    z_from_photo: str = ""  # colours | face: in training the latent is the photo's statistics (p2p.photo_latent)
-    z_photo_share: float = 1.0  # share of a batch with the photo's latent; the rest draw it, learn from D alone
-    z_free_backdrop: bool = False  # re-framed pairs draw the colours latent's background: line art gets light paper
-    free_backdrop_styles: str = ""  # with --z-free-backdrop, only the re-framed pairs of these styles (lineart,...)
-    ms_size: int = 0  # compare the two draws shrunk to this many pixels a side: rewards colour, not shape (0: full)
-    ms_grey: bool = False  # compare only the two draws' brightness: lighter or darker hair, skin, light; no colour cast
     d_augment: bool = False  # DiffAugment (Zhao et al. 2020): D sees every pair shifted and cut out
     ema: float = 0.0  # decay of the generator weights' moving average, e.g. 0.999 (0: off)
     lr: float = 2e-4  # Adam learning rate of G and D (paper: 2e-4)
@@ -135,16 +128,6 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
         parser.error("--ema is a decay in [0, 1), e.g. 0.999")
     if config.lambda_fm and config.gan_mode == "none":
         parser.error("--lambda-fm needs a discriminator (a --gan-mode other than none)")
-    if config.z_from_photo and config.z_from_photo not in LATENTS:
-        parser.error(f"--z-from-photo must be one of {sorted(LATENTS)}")
-    if config.z_from_photo and (config.z_dim != STATISTICS or config.lambda_ms):
-        parser.error(f"--z-from-photo needs --z-dim {STATISTICS} and no mode seeking (--lambda-ms 0)")
-    if config.z_free_backdrop and config.z_from_photo != "colours":
-        parser.error("--z-free-backdrop needs --z-from-photo colours (the latent with a background)")
-    if config.free_backdrop_styles and not config.z_free_backdrop:
-        parser.error("--free-backdrop-styles narrows --z-free-backdrop: give both")
-    if not 0 < config.z_photo_share <= 1 or (config.z_photo_share < 1 and not config.z_from_photo):
-        parser.error("--z-photo-share is a share in (0, 1] of the batch whose latent is --z-from-photo's")
     if config.size != 2**config.num_downs:
         parser.error(f"--size {config.size} does not fit a U-Net with {config.num_downs} downsamplings")
     return config
@@ -200,41 +183,19 @@ def l1_per_sample(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return (a.float() - b.float()).abs().flatten(1).mean(1)
 
 
-def weighted_mean(values: torch.Tensor, weights: torch.Tensor | None) -> torch.Tensor:
-    """Mean of per-sample values over the samples that count (weights 1) or all of them (None)."""
-    if weights is None:
-        return values.mean()
-    return (values * weights).sum() / weights.sum().clamp(min=1)
-
-
-def feature_matching_loss(
-    fake: list[list[torch.Tensor]], real: list[list[torch.Tensor]], weights: torch.Tensor | None = None
-) -> torch.Tensor:
+def feature_matching_loss(fake: list[list[torch.Tensor]], real: list[list[torch.Tensor]]) -> torch.Tensor:
     """pix2pixHD's loss: L1 between the discriminator's features of the fake and the real pair,
-    averaged over layers and scales (the logits, last in each list, are left out), and over the
-    samples whose `weights` are 1 (all without weights)."""
+    averaged over layers and scales (the logits, last in each list, are left out)."""
     terms = [l1_per_sample(f, r.detach()) for fs, rs in zip(fake, real) for f, r in zip(fs[:-1], rs[:-1])]
-    return weighted_mean(torch.stack(terms).mean(0), weights)
+    return torch.stack(terms).mean()
 
 
 def mode_seeking_loss(
-    fake_a: torch.Tensor,
-    fake_b: torch.Tensor,
-    z_a: torch.Tensor | None,
-    z_b: torch.Tensor | None,
-    size: int = 0,
-    grey: bool = False,
+    fake_a: torch.Tensor, fake_b: torch.Tensor, z_a: torch.Tensor | None, z_b: torch.Tensor | None
 ) -> torch.Tensor:
     """Mao et al. 2019: 1 / (|G(x, z_a) - G(x, z_b)| / |z_a - z_b|); small when two noise draws give
-    different faces. Without a latent (dropout as the only noise) the denominator is 1. With `size`,
-    the faces are compared as size×size averages, so only hair, skin, light and background colour
-    count as different: the lines the person drew have no reason to move. With `grey`, only their
-    brightness counts: two draws that differ in colour are cheapest made by saturating it (a colour cast)."""
+    different faces. Without a latent (dropout as the only noise) the denominator is 1."""
     fake_a, fake_b = fake_a.float(), fake_b.float()
-    if grey:
-        fake_a, fake_b = brightness(fake_a)[:, None], brightness(fake_b)[:, None]
-    if size:
-        fake_a, fake_b = F.adaptive_avg_pool2d(fake_a, size), F.adaptive_avg_pool2d(fake_b, size)
     difference = (fake_a - fake_b).abs().mean()
     if z_a is not None:
         difference = difference / (z_a - z_b).abs().mean()
@@ -305,9 +266,8 @@ class Trainer:
         self.amp_dtype = autocast_dtype(config, self.device)
         torch.manual_seed(config.seed)
 
-        styles = [style for style in config.free_backdrop_styles.split(",") if style]
         self.train_set = PairedDataset(
-            config.data, "train", config.size, config.load_size, True, config.augment, config.seed, styles
+            config.data, "train", config.size, config.load_size, True, config.augment, config.seed
         )
         try:
             self.val_set: PairedDataset | None = PairedDataset(config.data, "val", config.size, train=False)
@@ -320,9 +280,6 @@ class Trainer:
         self.D = MultiscaleDiscriminator(4, config.ndf, config.d_layers, config.norm, config.d_scales).to(self.device)
         if config.init_from and not config.resume:
             self.start_from_generator(config.init_from)
-        self.photo_latent = PhotoLatent(config.z_from_photo).to(self.device) if config.z_from_photo else None
-        if self.photo_latent is not None and not config.resume:  # a resumed run loads its whitening back
-            self.fit_photo_latent(self.photo_latent)
         # The moving average is what gets exported: smoother weights, fewer GAN artefacts (Karras et al. 2018).
         self.G_ema = copy.deepcopy(self.G).requires_grad_(False) if config.ema else None
         if self.device.type == "cuda":
@@ -362,17 +319,7 @@ class Trainer:
     def parts(self) -> dict[str, checkpoint.Stateful]:
         """Everything with a state dict that a resumed run needs back."""
         parts = {"G": self.G, "D": self.D, "opt_G": self.opt_G, "opt_D": self.opt_D, "scaler": self.scaler}
-        parts |= {"G_ema": self.G_ema} if self.G_ema is not None else {}
-        return parts | ({"photo_latent": self.photo_latent} if self.photo_latent is not None else {})
-
-    def fit_photo_latent(self, latent: PhotoLatent, count: int = 1000) -> None:
-        """The whitening of the photo latent, from `count` training photos spread over the set (no jitter)."""
-        photos = PairedDataset(self.config.data, "train", self.config.size, train=False)
-        picked = np.unique(np.linspace(0, len(photos) - 1, min(count, len(photos))).round().astype(int))
-        try:
-            latent.fit(torch.stack([photos[int(i)][1] for i in picked]))
-        except ValueError as err:
-            raise SystemExit(f"--z-from-photo: {err} in {self.config.data}/train") from err
+        return parts | ({"G_ema": self.G_ema} if self.G_ema is not None else {})
 
     def start_from_generator(self, source: str) -> None:
         """G's weights from a saved generator with this run's architecture, or the same one without this
@@ -400,33 +347,14 @@ class Trainer:
             return nullcontext()
         return torch.autocast(self.device.type, dtype=self.amp_dtype)
 
-    def train_step(
-        self, drawing: torch.Tensor, photo: torch.Tensor, painted: torch.Tensor | None = None
-    ) -> dict[str, float]:
-        """One optimisation step of D, then G, as in the paper; returns the losses. `painted` says which
-        photos stand on a backdrop that data_prep painted (`PairedDataset`)."""
+    def train_step(self, drawing: torch.Tensor, photo: torch.Tensor) -> dict[str, float]:
+        """One optimisation step of D, then G, as in the paper; returns the losses."""
         config = self.config
         for group in (*self.opt_G.param_groups, *self.opt_D.param_groups):
             group["lr"] = config.lr * lr_factor(self.state.step, config)
         if config.lambda_ms:  # two noise draws per drawing: the mode-seeking loss compares their faces
             drawing, photo = torch.cat([drawing, drawing]), torch.cat([photo, photo])
-            painted = torch.cat([painted, painted]) if painted is not None else None
-        matched = None  # which samples' faces should match their photo (None: all)
-        if self.photo_latent is not None:
-            z = self.photo_latent(photo)
-            if config.z_free_backdrop and painted is not None:
-                # A painted backdrop is always light paper: told a random background, the generator learns
-                # that drawings framed like these get light paper whatever the seed says.
-                free = self.photo_latent.swap(z, self.G.sample_z(len(z)).to(z.device), BACKDROP)
-                z = torch.where(painted.to(z.device)[:, None], free, z)
-            if config.z_photo_share < 1:
-                # BicycleGAN's two halves: a random latent asks for colours the photo may not have, so those
-                # faces learn from the discriminator alone (it knows, e.g., what backdrop line art comes on).
-                keep = torch.rand(len(z), device=z.device) < config.z_photo_share
-                z = torch.where(keep[:, None], z, self.G.sample_z(len(z)).to(z.device))
-                matched = keep.float()
-        else:
-            z = self.G.sample_z(len(drawing)).to(self.device) if config.z_dim else None
+        z = self.G.sample_z(len(drawing)).to(self.device) if config.z_dim else None
         with self.autocast():
             fake = self.G_ddp(drawing, z=z)
         losses = {}
@@ -447,7 +375,7 @@ class Trainer:
 
         # G: fool D (through the unwrapped D, whose parameters are frozen for this pass) and match the photo.
         self.opt_G.zero_grad(set_to_none=True)
-        loss_G_L1 = weighted_mean(l1_per_sample(fake, photo), matched)
+        loss_G_L1 = l1_per_sample(fake, photo).mean()
         loss_G = config.lambda_l1 * loss_G_L1
         if config.gan_mode != "none":
             self.D.requires_grad_(False)
@@ -460,13 +388,13 @@ class Trainer:
             losses["G_GAN"] = loss_G_GAN.item()
             if config.lambda_fm:
                 real_scales = [[f.chunk(2)[0] for f in s] for s in scales]
-                loss_G_FM = feature_matching_loss(fake_scales, real_scales, matched)
+                loss_G_FM = feature_matching_loss(fake_scales, real_scales)
                 loss_G = loss_G + config.lambda_fm * loss_G_FM
                 losses["G_FM"] = loss_G_FM.item()
         if config.lambda_ms:
             fake_a, fake_b = fake.chunk(2)
             z_a, z_b = z.chunk(2) if z is not None else (None, None)
-            loss_G_MS = mode_seeking_loss(fake_a, fake_b, z_a, z_b, config.ms_size, config.ms_grey)
+            loss_G_MS = mode_seeking_loss(fake_a, fake_b, z_a, z_b)
             loss_G = loss_G + config.lambda_ms * loss_G_MS
             losses["G_MS"] = loss_G_MS.item()
         self.scaler.scale(loss_G).backward()
@@ -612,11 +540,11 @@ class Trainer:
         cpu_budget_end = time.process_time() + config.cpu_minutes * 60 if config.cpu_minutes else math.inf
 
         while state.step < config.steps and not self.stop_requested:
-            for drawing, photo, painted in self.batches_of_epoch(state.epoch, state.batch_in_epoch):
+            for drawing, photo in self.batches_of_epoch(state.epoch, state.batch_in_epoch):
                 memory = torch.channels_last if self.device.type == "cuda" else torch.contiguous_format
                 drawing = drawing.to(self.device, non_blocking=True, memory_format=memory)
                 photo = photo.to(self.device, non_blocking=True, memory_format=memory)
-                losses = self.train_step(drawing, photo, painted)
+                losses = self.train_step(drawing, photo)
                 if not all(math.isfinite(v) for v in losses.values()):
                     raise SystemExit(f"step {state.step}: a loss is not finite ({losses}); lower --lr or use --amp off")
                 state.batch_in_epoch += 1

@@ -1,6 +1,6 @@
 """Loading generator weights: shipped checkpoint, local folders, Hub ids, reference `.pth` files.
 
-`python -m p2p.weights SRC --out DIR [--fp16] [--push-to-hub OWNER/NAME] [--light-backdrop RUN/checkpoint.pt]`
+`python -m p2p.weights SRC --out DIR [--fp16] [--push-to-hub OWNER/NAME]`
 publishes a trained generator.
 
 Everything that goes wrong while loading becomes a `CheckpointError` that names
@@ -15,7 +15,6 @@ import argparse
 import inspect
 import json
 import os
-import pickle
 import shutil
 import threading
 from pathlib import Path
@@ -26,15 +25,14 @@ from huggingface_hub.errors import HfHubHTTPError, HFValidationError, LocalEntry
 from huggingface_hub.utils import validate_repo_id
 from safetensors import SafetensorError
 
-from p2p.model import UNetGenerator
-from p2p.photo_latent import PhotoLatent, light_backdrop_prior
+from p2p.model import CONFIG_FORMAT_VERSION, UNetGenerator
 
 DEFAULT_CHECKPOINT = Path(__file__).resolve().parent.parent / "checkpoints" / "sketch2face-celeba"
 MODEL_ENV_VAR = "SKETCH2FACE_MODEL"
 WEIGHTS_NAME = "model.safetensors"
 CONFIG_NAME = "config.json"
-LATER_CONFIG_KEYS = {"upsample", "z_dim", "z_prior"}
-"""Generator settings added after the first release: a config.json without them means their defaults."""
+FORMAT_1_OPTIONAL = {"upsample", "z_dim"}
+"""Settings a format-1 config.json (the first release's, with no "format_version") may leave to their defaults."""
 HUB_TIMEOUT_S = float(os.environ.get("SKETCH2FACE_HUB_TIMEOUT", 30))
 """Longest wait for a Hub download before saying the Hub cannot be reached."""
 
@@ -75,8 +73,15 @@ def check_config(path: Path) -> None:
         raise CheckpointError(f"{path} is not valid JSON: {err}") from err
     if not isinstance(config, dict):
         raise CheckpointError(f"{path} must hold a JSON object of generator settings, not {type(config).__name__}")
+    version = config.get("format_version", 1)
+    if version not in (1, CONFIG_FORMAT_VERSION):
+        raise CheckpointError(
+            f"{path} has format_version {version!r}; this sketch2face reads formats 1 and {CONFIG_FORMAT_VERSION}"
+            + (" (upgrade sketch2face)" if isinstance(version, int) and version > CONFIG_FORMAT_VERSION else "")
+        )
     known = set(inspect.signature(UNetGenerator.__init__).parameters) - {"self"}
-    unknown, missing = sorted(set(config) - known), sorted(known - LATER_CONFIG_KEYS - set(config))
+    optional = FORMAT_1_OPTIONAL if version == 1 else set()
+    unknown, missing = sorted(set(config) - known - {"format_version"}), sorted(known - optional - set(config))
     if unknown or missing:
         problems = ([f"unknown keys {unknown}"] if unknown else []) + ([f"missing keys {missing}"] if missing else [])
         raise CheckpointError(f"{path} is not a generator config: {' and '.join(problems)}")
@@ -207,38 +212,10 @@ def export_generator(generator: UNetGenerator, folder: str | os.PathLike) -> Non
     shutil.rmtree(old, ignore_errors=True)
 
 
-def read_photo_latent(checkpoint: str | os.PathLike) -> PhotoLatent:
-    """The photo latent (its whitening) that a run trained with `--z-from-photo` kept in its checkpoint.pt."""
-    try:
-        saved = torch.load(checkpoint, map_location="cpu", weights_only=True)
-    except (OSError, RuntimeError, pickle.UnpicklingError, EOFError) as err:
-        raise CheckpointError(f"{checkpoint}: not a readable training checkpoint ({err})") from err
-    if not isinstance(saved, dict) or "photo_latent" not in saved:
-        raise CheckpointError(f"{checkpoint}: no photo latent in it (was the run trained with --z-from-photo?)")
-    latent = PhotoLatent(saved["config"]["z_from_photo"])
-    latent.load_state_dict(saved["photo_latent"])
-    return latent
-
-
-def publish(
-    source: str,
-    dest: str | None = None,
-    fp16: bool = False,
-    repo_id: str | None = None,
-    light_backdrop: str | os.PathLike | None = None,
-) -> UNetGenerator:
-    """Copy a generator for release: optionally as fp16 (half the size, same faces to the eye), optionally
-    with seeds that ask for a light backdrop (`light_backdrop`: the training run's checkpoint.pt, whose
-    photo latent gives the prior), into a local folder and/or to the Hub with `push_to_hub`."""
+def publish(source: str, dest: str | None = None, fp16: bool = False, repo_id: str | None = None) -> UNetGenerator:
+    """Copy a generator for release, optionally as fp16 (half the size, same faces to the eye), into a local
+    folder and/or to the Hub with `push_to_hub`."""
     model = load_generator(source)
-    if light_backdrop is not None:
-        try:
-            prior = light_backdrop_prior(read_photo_latent(light_backdrop))
-        except ValueError as err:
-            raise CheckpointError(f"{light_backdrop}: {err}") from err
-        with_prior = UNetGenerator(**{**model._hub_mixin_config, "z_prior": prior})
-        with_prior.load_state_dict(model.state_dict())
-        model = with_prior
     if fp16:
         model = model.half()
     if dest:
@@ -254,17 +231,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", help="folder to save_pretrained into (e.g. checkpoints/my-model)")
     parser.add_argument("--fp16", action="store_true", help="store the weights as float16")
     parser.add_argument("--push-to-hub", metavar="OWNER/NAME", help="upload to this Hub model repo (needs a token)")
-    parser.add_argument(
-        "--light-backdrop",
-        metavar="CHECKPOINT_PT",
-        help="seeds keep their face colours but ask for light paper behind them (for line art; it costs realism "
-        "on edge maps of photos): the photo latent of this checkpoint.pt (a --z-from-photo colours run) gives it",
-    )
     args = parser.parse_args(argv)
     if not (args.out or args.push_to_hub):
         parser.error("give --out and/or --push-to-hub")
     try:
-        publish(args.source, args.out, args.fp16, args.push_to_hub, args.light_backdrop)
+        publish(args.source, args.out, args.fp16, args.push_to_hub)
     except CheckpointError as err:
         parser.exit(2, f"error: {err}\n")
     where = [f"to {args.out}"] if args.out else []

@@ -15,10 +15,10 @@ import pytest
 from p2p_testutils import tiny_generator
 from PIL import Image
 
+from devtools.app_server import running_app
 from examples.face_strokes import face_strokes, rasterize
 from p2p.inference import FaceGenerator
 from p2p.weights import MODEL_ENV_VAR
-from ui.app_server import running_app
 
 
 @pytest.fixture(scope="session")

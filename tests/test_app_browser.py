@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from devtools.app_server import CHROMIUM, launch_chromium, open_app
 from examples.face_strokes import face_strokes, replay
 from ui import images
-from ui.app_server import CHROMIUM, launch_chromium, open_app
 
 WAIT_S = 180  # generous: the CPU may be shared with training runs (60 s was not always enough with two)
 SETTLE_S = 1.0  # a face is final when the image has not changed for this long

@@ -1,4 +1,4 @@
-"""The p2p command lines: `python -m p2p.infer` and `python -m p2p.evaluate` on tiny checkpoints and data."""
+"""The p2p command lines: `python -m p2p.infer` and `python -m evaluation.evaluate` on tiny checkpoints and data."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ import pytest
 from p2p_testutils import PYTHON, REPO_ROOT, face_pair, make_dataset, subprocess_env, tiny_generator
 
 from data_prep.imageio import load_image
+from evaluation import evaluate
 from p2p import data as p2p_data
-from p2p import evaluate, infer
+from p2p import infer
 from p2p.inference import FaceGenerator
 
 

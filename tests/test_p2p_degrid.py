@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from p2p_testutils import tiny_generator
 
+from evaluation.metrics import checkerboard, sharpness
 from p2p.degrid import PHASES, remove_grid
 from p2p.inference import FaceGenerator
-from p2p.metrics import checkerboard, sharpness
 
 
 def picture(face_photo: np.ndarray) -> np.ndarray:

@@ -41,7 +41,7 @@ def test_save_pretrained_writes_safetensors_and_config(saved: Path) -> None:
         "dropout": 0.5,
         "upsample": "transpose",
         "z_dim": 0,
-        "z_prior": None,
+        "format_version": 2,
     }
 
 
@@ -152,6 +152,12 @@ def test_hub_ids_offline_load_from_the_cache_or_fail_clearly(tmp_path: Path) -> 
             '{"in_channels": 1, "out_channels": 3, "num_downs": 6, "norm": "instance", "dropout": 0.5}',
             "missing keys ['ngf']",
         ),
+        (
+            '{"format_version": 2, "in_channels": 1, "out_channels": 3, "num_downs": 6, "ngf": 8, "norm": "instance",'
+            ' "dropout": 0.5}',
+            "missing keys ['upsample', 'z_dim']",
+        ),
+        ('{"format_version": 3}', "format_version 3; this sketch2face reads formats 1 and 2 (upgrade sketch2face)"),
     ],
 )
 def test_a_bad_config_json_is_named_in_one_line(saved: Path, config: str, message: str) -> None:
@@ -161,9 +167,10 @@ def test_a_bad_config_json_is_named_in_one_line(saved: Path, config: str, messag
     assert message in str(err.value) and "\n" not in str(err.value)
 
 
-def test_a_config_from_before_later_options_still_loads(saved: Path) -> None:
+def test_a_format_1_config_from_before_later_options_still_loads(saved: Path) -> None:
     config = json.loads((saved / "config.json").read_text())
-    (saved / "config.json").write_text(json.dumps({k: v for k, v in config.items() if k not in ("upsample", "z_dim")}))
+    old = {k: v for k, v in config.items() if k not in ("upsample", "z_dim", "format_version")}
+    (saved / "config.json").write_text(json.dumps(old))
     assert load_generator(saved).z_dim == 0
 
 

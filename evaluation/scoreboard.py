@@ -1,7 +1,7 @@
-"""Evaluations side by side: `python -m p2p.scoreboard runs/eval-a runs/eval-b ...` prints a Markdown table.
+"""Evaluations side by side: `python -m evaluation.scoreboard runs/eval-a runs/eval-b ...` prints a Markdown table.
 
 Rows are the figures a change is judged by (realism, likeness and diversity per seed, per drawing
-style, then the sketch and drawing folders), columns the `p2p.evaluate` outputs given (folders with a
+style, then the sketch and drawing folders), columns the `evaluation.evaluate` outputs given (folders with a
 metrics.json, or the files). Each figure comes with its noise where the evaluation has it: the two folds
 of a two-sample test (± the standard error of its mean over several halvings of the people; for older
 evaluations with one halving, its two folds: the classifier is trained on one half of the people and
@@ -23,7 +23,7 @@ import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from p2p.likeness import PER_FACE_FILE, paired_change
+from evaluation.likeness import PER_FACE_FILE, paired_change
 
 Row = tuple[str, Callable[[dict], str]]
 PER_FACE = "per_face"  # where `load` puts likeness.json's contents
@@ -39,7 +39,7 @@ def load(path: str | Path) -> dict:
         if per_face.is_file():
             metrics[PER_FACE] = json.loads(per_face.read_text())
     except (OSError, json.JSONDecodeError) as err:
-        raise SystemExit(f"{file}: not a p2p.evaluate metrics.json ({err})") from err
+        raise SystemExit(f"{file}: not a evaluation.evaluate metrics.json ({err})") from err
     return metrics
 
 
@@ -209,7 +209,7 @@ def table(runs: Sequence[dict], names: Sequence[str]) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("evaluations", nargs="+", help="p2p.evaluate --out folders (or their metrics.json)")
+    parser.add_argument("evaluations", nargs="+", help="evaluation.evaluate --out folders (or their metrics.json)")
     args = parser.parse_args(argv)
     runs = [load(path) for path in args.evaluations]
     names = [Path(p).name if Path(p).is_dir() else Path(p).parent.name for p in args.evaluations]

@@ -58,7 +58,7 @@ def descriptor_distance(face: Face, reference: Face) -> float:
 PerFace = dict[str, "list[float] | None"]
 """A drawing's name → [descriptor distance, landmark error] of its face, or None where dlib found no face."""
 PER_FACE_FILE = "likeness.json"
-"""p2p.evaluate's file beside metrics.json: a PerFace for each seed and folder of drawings."""
+"""evaluation.evaluate's file beside metrics.json: a PerFace for each seed and folder of drawings."""
 
 
 def is_same_person(record: list[float] | None) -> bool:

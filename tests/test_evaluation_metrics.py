@@ -1,4 +1,4 @@
-"""p2p.metrics against values known in closed form and a brute-force SSIM."""
+"""evaluation.metrics against values known in closed form and a brute-force SSIM."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from p2p_testutils import CELEBA, REPO_ROOT, face_pair, needs_faces
 
 from data_prep.framing import frame_face
 from data_prep.imageio import load_image
-from p2p import metrics
+from evaluation import metrics
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""p2p.evaluate end to end on a tiny model and dataset: people and styles from the build's manifest,
+"""evaluation.evaluate end to end on a tiny model and dataset: people and styles from the build's manifest,
 two-sample tests per set, per style and per seed, folder sets, and the same numbers on every run."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import pytest
 from p2p_testutils import make_dataset, tiny_generator, write_drawings
 
 from data_prep.imageio import load_image
-from p2p import evaluate, scoreboard
+from evaluation import evaluate, scoreboard
 from p2p.data import list_pairs, read_pair
 from p2p.inference import FaceGenerator
 
@@ -72,7 +72,7 @@ def test_pair_sources_from_the_manifest_and_without_it(data: Path, tmp_path: Pat
 
 
 def tiny_evaluation(checkpoint: Path, data: Path, drawings: Path) -> list[str]:
-    """p2p.evaluate's arguments for the tiny model on the tiny data: two seeds, 32 px, two halvings of the
+    """evaluation.evaluate's arguments for the tiny model on the tiny data: two seeds, 32 px, two halvings of the
     people per two-sample test, the drawings as 'mouse'."""
     inputs = ["--data", str(data), "--checkpoint", str(checkpoint), "--drawings", f"mouse={drawings}"]
     return [*inputs, "--seeds", "0,1", "--sizes", "32", "--splits", "2"]
@@ -173,7 +173,7 @@ def test_spread() -> None:
 
 
 def scoreboard_table(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[list[str], dict[str, list[str]]]:
-    """p2p.scoreboard's printed table as its header and {row label: cells}."""
+    """evaluation.scoreboard's printed table as its header and {row label: cells}."""
     scoreboard.main(argv)
     lines = capsys.readouterr().out.splitlines()
     cells = [[cell.strip() for cell in line.strip("|").split("|")] for line in lines]
@@ -229,7 +229,7 @@ def test_scoreboard_puts_evaluations_side_by_side(
     assert not any("change from the first column, seed 1" in label for label in rows)  # no faces kept: no row
 
     (tmp_path / "broken.json").write_text("{")
-    with pytest.raises(SystemExit, match="not a p2p.evaluate metrics.json"):
+    with pytest.raises(SystemExit, match="not a evaluation.evaluate metrics.json"):
         scoreboard.main([str(tmp_path / "broken.json")])
 
 

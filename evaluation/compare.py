@@ -1,6 +1,6 @@
 """Generators side by side on the same drawings: one row per drawing, one column per model and seed.
 
-    python -m p2p.compare DRAWINGS CHECKPOINT [CHECKPOINT ...] --out SHEET.png [--seeds 0] [--count 6]
+    python -m evaluation.compare DRAWINGS CHECKPOINT [CHECKPOINT ...] --out SHEET.png [--seeds 0] [--count 6]
 
 For watching a training run (its `snapshots/step_N` folders beside the shipped model) or choosing
 between models by eye: every model gets the same seeds, so only the model differs from one group of
@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 
 from data_prep.imageio import ImageLoadError, load_image
-from p2p.evaluate import drawing_files, sheet, spread
+from evaluation.evaluate import drawing_files, sheet, spread
 from p2p.infer import count, seeds
 from p2p.inference import FaceGenerator
 from p2p.weights import CheckpointError

@@ -1,4 +1,4 @@
-"""p2p.compare: a sheet of drawings × models from real files, one seed for every column."""
+"""evaluation.compare: a sheet of drawings × models from real files, one seed for every column."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from p2p_testutils import tiny_generator, write_drawings
 
-from p2p import compare
-from p2p.compare import TILE, column_label
+from evaluation import compare
+from evaluation.compare import TILE, column_label
 
 
 @pytest.fixture(scope="module")

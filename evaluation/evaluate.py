@@ -1,6 +1,6 @@
 """Evaluate a generator: realism, likeness and diversity on a validation split and on folders of drawings.
 
-    python -m p2p.evaluate --data DATA [--split val] [--checkpoint PATH_OR_ID] [--out DIR] [--limit N] [--quick]
+    python -m evaluation.evaluate --data DATA [--split val] [--checkpoint PATH_OR_ID] [--out DIR] [--limit N] [--quick]
                            [--seeds 0,1,2] [--sketches DIR] [--drawings NAME=DIR ...] [--sizes 64,128]
                            [--framed-photos DATA] [--splits 4] [--publishable]
 
@@ -9,11 +9,11 @@ against the true photo B with the first seed: L1 / PSNR / SSIM, colourfulness, s
 2-px grid of transposed convolutions), backdrop brightness and Haar face rate (next to the photos' own), and
 the measures those cannot replace:
 
-- realism: accuracy of a classifier two-sample test (`p2p.realism`) of the faces against the real
+- realism: accuracy of a classifier two-sample test (`evaluation.realism`) of the faces against the real
   photos of the same people, at each of `--sizes`, the mean over `--splits` halvings of the people ± its
   standard error; 0.5 = indistinguishable. The control test pits the validation photos against photos of
   other people (the other split): it should score ~0.5.
-- likeness (`p2p.likeness`, dlib): landmark error, descriptor distance and the share recognised as the
+- likeness (`evaluation.likeness`, dlib): landmark error, descriptor distance and the share recognised as the
   same person as the photo, for the face and for the drawing itself.
 - diversity across seeds: mean per-pixel difference, spread of the face's mean colour, and realism
   and likeness per seed, so more diversity is never bought with less realism or likeness.
@@ -31,7 +31,7 @@ cannot pass for them however real its faces look: `--framed-photos DATA` adds a 
 against the re-framed validation photos of a `data_prep.build` folder (its manifest's "reframe" pairs;
 `data/celeba-mix`, whose line art is all re-framed). Written to DIR: `metrics.json`,
 `likeness.json` (each face's descriptor distance and landmark error, per seed and folder, so that
-`p2p.scoreboard` can compare two models drawing by drawing), `contact_sheet.png` (drawing | faces of the
+`evaluation.scoreboard` can compare two models drawing by drawing), `contact_sheet.png` (drawing | faces of the
 first two seeds | photo) and one sheet per folder (drawing | faces).
 With `--publishable` the sheets show only what this repo made, the built drawings and the faces: no photo
 and no drawing from a folder, because those are the datasets' images, whose licences forbid publishing them.
@@ -59,10 +59,10 @@ from tqdm import tqdm
 
 from data_prep.build import JPEG_QUALITY, read_identities
 from data_prep.imageio import IMAGE_SUFFIXES, ImageLoadError, list_files, load_image
-from p2p import metrics, realism
+from evaluation import metrics, realism
+from evaluation.likeness import PER_FACE_FILE, Likeness, PerFace, face_mask, read_face
 from p2p.data import list_pairs, painted_backdrops, read_pair
 from p2p.inference import PRECISIONS, FaceGenerator
-from p2p.likeness import PER_FACE_FILE, Likeness, PerFace, face_mask, read_face
 from p2p.weights import CheckpointError, default_checkpoint
 
 T = TypeVar("T")
@@ -640,7 +640,7 @@ def halvings(text: str) -> int:
 
 
 def add_splits_argument(parser: argparse.ArgumentParser) -> None:
-    """--splits, alike in p2p.evaluate, p2p.realism_cues and p2p.realism_scale."""
+    """--splits: how many halvings of the people each two-sample test repeats over."""
     parser.add_argument(
         "--splits",
         type=halvings,

@@ -1,4 +1,4 @@
-"""p2p.realism: the classifier two-sample test catches a texture a photo does not have, and only that."""
+"""evaluation.realism: the classifier two-sample test catches a texture a photo does not have, and only that."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 import torch
 from p2p_testutils import face_pair
 
-from p2p import realism
+from evaluation import realism
 
 SIZE = 64
 

@@ -1,4 +1,4 @@
-"""p2p.likeness on real faces: dlib needs real photos, so these tests read CelebA from ../shared/data."""
+"""evaluation.likeness on real faces: dlib needs real photos, so these tests read CelebA from ../shared/data."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 
 from data_prep.framing import frame_face
 from data_prep.imageio import load_image
-from p2p.likeness import Likeness, descriptor_distance, face_mask, landmark_error, paired_change, read_face
+from evaluation.likeness import Likeness, descriptor_distance, face_mask, landmark_error, paired_change, read_face
 
 FACES = Path(__file__).resolve().parents[2] / "shared" / "data" / "faces"
 pytestmark = pytest.mark.skipif(not (FACES / "celeba").is_dir(), reason="../shared/data is not available")
