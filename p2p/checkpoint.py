@@ -18,7 +18,7 @@ import torch
 
 from data_prep.files import atomic_path
 
-ARCHITECTURE = ("ngf", "num_downs", "ndf", "d_layers", "d_scales", "norm", "upsample", "z_dim")
+ARCHITECTURE = ("ngf", "num_downs", "ndf", "d_scales", "norm", "z_dim")
 """Config fields that shape the weights: a resumed run must ask for the same ones."""
 
 

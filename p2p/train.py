@@ -7,8 +7,7 @@ has it), and on several GPUs or nodes with `torchrun --nproc_per_node N -m p2p.t
 
 The paper's recipe is the default. Options from later work, each off by default:
 an exponential moving average of the generator's weights (`--ema`, the exported
-generator is the average), resize-convolution decoding (`--upsample resize`),
-pix2pixHD's multi-scale discriminator (`--d-scales`) and feature-matching loss
+generator is the average), pix2pixHD's multi-scale discriminator (`--d-scales`) and feature-matching loss
 (`--lambda-fm`), and a latent noise input (`--z-dim`) with the mode-seeking loss
 of Mao et al. 2019 (`--lambda-ms`, `--ms-size`) so that different seeds give different faces,
 and DiffAugment for the discriminator (`--d-augment`), against its overfitting a few thousand photos.
@@ -53,11 +52,14 @@ from tqdm import tqdm
 from p2p import checkpoint
 from p2p.checkpoint import TrainState
 from p2p.data import PairedDataset
-from p2p.model import UPSAMPLES, MultiscaleDiscriminator, UNetGenerator
+from p2p.model import MultiscaleDiscriminator, UNetGenerator
 from p2p.tensors import cpu_has_bf16, tensor_to_image
 from p2p.weights import CheckpointError, export_generator, load_generator
 
 GAN_MODES = ("vanilla", "lsgan", "hinge", "none")
+LOAD_SIZE = 286
+"""The paper's jitter for 256 px: resize to 286, then crop 256 at random (the same ratio at other sizes)."""
+ADAM_BETAS = (0.5, 0.999)  # the paper's
 
 
 @dataclass
@@ -65,15 +67,12 @@ class TrainConfig:
     data: str = ""  # a data_prep.build output folder (DATA/train, DATA/val)
     out: str = "runs/sketch2face"  # run folder: checkpoint.pt, generator/, losses.csv, samples/
     size: int = 256  # training crop; must be 2**num_downs
-    load_size: int = 286  # jitter: resize to this, then random crop `size`
     ngf: int = 64  # generator width (paper: 64)
     num_downs: int = 8  # U-Net levels: 8 for 256 px (unet_256), 7 for 128 px
     ndf: int = 64  # discriminator width
-    d_layers: int = 3  # 3 = 70×70 PatchGAN
     d_scales: int = 1  # discriminators at full, 1/2, 1/4... resolution (pix2pixHD: 2-3)
     norm: str = "instance"  # instance | batch normalisation in G and D
     dropout: float = 0.5  # in the 3 decoder blocks next to the bottleneck, kept on at inference (paper)
-    upsample: str = "transpose"  # transpose (paper) | resize (nearest + conv: no checkerboard)
     z_dim: int = 0  # latent noise channels drawn from the seed (0: dropout is the only noise)
     gan_mode: str = "vanilla"  # vanilla | lsgan | hinge | none (L1 only)
     lambda_l1: float = 100.0  # weight of the L1 distance to the photo (paper: 100)
@@ -82,7 +81,6 @@ class TrainConfig:
     d_augment: bool = False  # DiffAugment (Zhao et al. 2020): D sees every pair shifted and cut out
     ema: float = 0.0  # decay of the generator weights' moving average, e.g. 0.999 (0: off)
     lr: float = 2e-4  # Adam learning rate of G and D (paper: 2e-4)
-    beta1: float = 0.5  # Adam beta1 (paper: 0.5)
     batch_size: int = 1  # drawings per step and process (paper: 1)
     steps: int = 200_000  # optimiser steps in total
     cpu_minutes: float = 0.0  # also stop once this process has used this much CPU time (ablations at equal cost)
@@ -122,8 +120,6 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
     config = TrainConfig(**vars(parser.parse_args(argv)))
     if config.gan_mode not in GAN_MODES:
         parser.error(f"--gan-mode must be one of {GAN_MODES}")
-    if config.upsample not in UPSAMPLES:
-        parser.error(f"--upsample must be one of {UPSAMPLES}")
     if not 0 <= config.ema < 1:
         parser.error("--ema is a decay in [0, 1), e.g. 0.999")
     if config.lambda_fm and config.gan_mode == "none":
@@ -267,17 +263,17 @@ class Trainer:
         torch.manual_seed(config.seed)
 
         self.train_set = PairedDataset(
-            config.data, "train", config.size, config.load_size, True, config.augment, config.seed
+            config.data, "train", config.size, config.size * LOAD_SIZE // 256, True, config.augment, config.seed
         )
         try:
             self.val_set: PairedDataset | None = PairedDataset(config.data, "val", config.size, train=False)
         except FileNotFoundError:
             self.val_set = None
 
-        self.G = UNetGenerator(
-            1, 3, config.num_downs, config.ngf, config.norm, config.dropout, config.upsample, config.z_dim
-        ).to(self.device)
-        self.D = MultiscaleDiscriminator(4, config.ndf, config.d_layers, config.norm, config.d_scales).to(self.device)
+        self.G = UNetGenerator(1, 3, config.num_downs, config.ngf, config.norm, config.dropout, z_dim=config.z_dim).to(
+            self.device
+        )
+        self.D = MultiscaleDiscriminator(4, config.ndf, 3, config.norm, config.d_scales).to(self.device)
         if config.init_from and not config.resume:
             self.start_from_generator(config.init_from)
         # The moving average is what gets exported: smoother weights, fewer GAN artefacts (Karras et al. 2018).
@@ -285,9 +281,8 @@ class Trainer:
         if self.device.type == "cuda":
             self.G = self.G.to(memory_format=torch.channels_last)
             self.D = self.D.to(memory_format=torch.channels_last)
-        betas = (config.beta1, 0.999)
-        self.opt_G = torch.optim.Adam(self.G.parameters(), lr=config.lr, betas=betas)
-        self.opt_D = torch.optim.Adam(self.D.parameters(), lr=config.lr, betas=betas)
+        self.opt_G = torch.optim.Adam(self.G.parameters(), lr=config.lr, betas=ADAM_BETAS)
+        self.opt_D = torch.optim.Adam(self.D.parameters(), lr=config.lr, betas=ADAM_BETAS)
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp_dtype == torch.float16)
 
         self.state = TrainState()

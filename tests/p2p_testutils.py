@@ -31,8 +31,6 @@ TINY_TRAIN_FLAGS = [
     str(SIZE),
     "--num-downs",
     str(NUM_DOWNS),
-    "--load-size",
-    "72",
     "--ngf",
     "8",
     "--ndf",

@@ -30,7 +30,6 @@ def tiny_trainer(data: Path, out: Path, **overrides: object) -> Trainer:
         out=str(out),
         size=64,
         num_downs=6,
-        load_size=72,
         ngf=8,
         ndf=8,
         batch_size=2,
@@ -72,7 +71,6 @@ def test_every_gan_mode_trains(data: Path, tmp_path: Path, mode: str) -> None:
 
 RECIPE_OPTIONS = {
     "ema": 0.9,
-    "upsample": "resize",
     "d_scales": 2,
     "lambda_fm": 10.0,
     "z_dim": 4,
@@ -82,8 +80,6 @@ RECIPE_OPTIONS = {
 RECIPE_FLAGS = [
     "--ema",
     "0.9",
-    "--upsample",
-    "resize",
     "--d-scales",
     "2",
     "--lambda-fm",
