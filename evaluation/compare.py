@@ -19,8 +19,8 @@ import cv2
 import numpy as np
 
 from data_prep.imageio import ImageLoadError, load_image
-from evaluation.evaluate import drawing_files, sheet, spread
-from p2p.infer import count, seeds
+from evaluation.sheets import drawing_files, sheet, spread
+from p2p.arguments import count, seeds
 from p2p.inference import FaceGenerator
 from p2p.weights import CheckpointError
 

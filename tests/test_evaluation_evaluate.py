@@ -13,7 +13,7 @@ import pytest
 from p2p_testutils import make_dataset, tiny_generator, write_drawings
 
 from data_prep.imageio import load_image
-from evaluation import evaluate, scoreboard
+from evaluation import evaluate, scoreboard, sheets
 from p2p.data import list_pairs, read_pair
 from p2p.inference import FaceGenerator
 
@@ -167,9 +167,9 @@ def test_faces_in_batches_gives_each_drawing_its_own_seeds(checkpoint: Path, dra
 
 
 def test_spread() -> None:
-    assert evaluate.spread(list(range(10)), 0) == list(range(10))
-    assert evaluate.spread(list(range(10)), 3) == [0, 4, 9]
-    assert evaluate.spread(list(range(3)), 5) == [0, 1, 2]
+    assert sheets.spread(list(range(10)), 0) == list(range(10))
+    assert sheets.spread(list(range(10)), 3) == [0, 4, 9]
+    assert sheets.spread(list(range(3)), 5) == [0, 1, 2]
 
 
 def scoreboard_table(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[list[str], dict[str, list[str]]]:
@@ -234,12 +234,12 @@ def test_scoreboard_puts_evaluations_side_by_side(
 
 
 def test_a_sheet_label_too_wide_for_its_column_is_shortened_in_the_middle() -> None:
-    assert evaluate.fitted("seed 2", 120, 0.32) == "seed 2"
+    assert sheets.fitted("seed 2", 120, 0.32) == "seed 2"
     long = "sketch2face-celeba, seed 1"
-    short = evaluate.fitted(long, 120, 0.32)
+    short = sheets.fitted(long, 120, 0.32)
     assert ".." in short and short.startswith("sketch") and short.endswith("seed 1")
     assert cv2.getTextSize(short, cv2.FONT_HERSHEY_SIMPLEX, 0.32, 1)[0][0] <= 120
-    header = evaluate.sheet([[np.zeros((8, 8, 3), np.uint8)] * 2], 128, labels=[long, long])[: 128 // 6]
+    header = sheets.sheet([[np.zeros((8, 8, 3), np.uint8)] * 2], 128, labels=[long, long])[: 128 // 6]
     assert (header[:, 125:133] == 255).all()  # the first label ends before the second column's starts
 
 

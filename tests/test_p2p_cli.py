@@ -13,6 +13,7 @@ from p2p_testutils import PYTHON, REPO_ROOT, face_pair, make_dataset, subprocess
 
 from data_prep.imageio import load_image
 from evaluation import evaluate
+from evaluation.sheets import tile
 from p2p import data as p2p_data
 from p2p import infer
 from p2p.inference import FaceGenerator
@@ -176,16 +177,15 @@ def test_evaluate_publishable_sheets_leave_out_photos_and_folder_drawings(
     shown = tiles(contact, size, size // 6, 3, 8, [size + 2] * 2)
     prepare = FaceGenerator.from_pretrained(checkpoint).prepare  # the drawings as the sheets show them
     pairs = [p2p_data.read_pair(path) for path in p2p_data.list_pairs(data, "val")]
-    photos = [evaluate.tile(photo, size).astype(int) for _, photo in pairs]
-    drawn = [evaluate.tile(prepare(drawing).pixels, size).astype(int) for drawing, _ in pairs]
+    photos = [tile(photo, size).astype(int) for _, photo in pairs]
+    drawn = [tile(prepare(drawing).pixels, size).astype(int) for drawing, _ in pairs]
     assert min(np.abs(t.astype(int) - d).mean() for t in shown[::3] for d in drawn) < 2  # the built drawings stay
     assert min(np.abs(t.astype(int) - p).mean() for t in shown for p in photos) > 10
 
     folder = cv2.cvtColor(cv2.imread(str(out / "sketches_sheet.png")), cv2.COLOR_BGR2RGB)
     assert folder.shape[1] == 4 * (2 * small + 2) + 3 * 5  # four (face, face) cells a row
     sketches = [
-        evaluate.tile(prepare(load_image(drawings / name)).pixels, small).astype(int)
-        for name in ("alice.png", "bob.jpg")
+        tile(prepare(load_image(drawings / name)).pixels, small).astype(int) for name in ("alice.png", "bob.jpg")
     ]
     faces = tiles(folder, small, 0, 1, 5, [small + 2, small + 5, small + 2])[:4]  # the two cells drawn
     assert min(np.abs(t.astype(int) - s).mean() for t in faces for s in sketches) > 10
