@@ -245,6 +245,14 @@ def lr_factor(step: int, config: TrainConfig) -> float:
     return max(0.0, (config.steps - step) / max(1, config.steps - start))
 
 
+def leave_process_group(worker_id: int) -> None:
+    """DataLoader workers run in a process group of their own, so a stop sent to the run's whole group reaches
+    only the training process, which finishes its step and saves. PyTorch's workers die on a SIGTERM that
+    their parent did not send (its C handler re-raises it), and the run then crashed with "DataLoader worker
+    ... is killed by signal: Terminated" before saving. They still exit with their parent (PyTorch watches it)."""
+    os.setpgrp()
+
+
 # ----------------------------------------------------------------------------- the trainer
 
 
@@ -495,6 +503,7 @@ class Trainer:
             # Without its own generator a DataLoader draws its workers' base seed from the global RNG, which
             # also drives the dropout masks: a resumed run would then draw different masks than a straight one.
             generator=torch.Generator().manual_seed(self.config.seed + epoch),
+            worker_init_fn=leave_process_group,
         )
 
     def request_stop(self, signum: int, frame: object) -> None:

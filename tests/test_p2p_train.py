@@ -294,7 +294,10 @@ def test_sigint_saves_a_checkpoint_and_resume_continues(data: Path, tmp_path: Pa
 
 
 @pytest.mark.slow
-def test_ctrl_c_to_the_process_group_with_loader_workers_saves_once(data: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_a_stop_sent_to_the_process_group_with_loader_workers_saves_once_and_resumes(
+    data: Path, tmp_path: Path, stop: signal.Signals
+) -> None:
     out = tmp_path / "run"
     command = training_command(data, out, "--workers", "2", "--steps", "100000")
     process = subprocess.Popen(
@@ -311,13 +314,18 @@ def test_ctrl_c_to_the_process_group_with_loader_workers_saves_once(data: Path, 
         while not (out / "losses.csv").exists() and process.poll() is None and time.time() < deadline:
             time.sleep(0.2)
         assert process.poll() is None, process.communicate()[0]
-        os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the workers get it too
+        time.sleep(1)  # the loader workers of the epoch are up
+        # Ctrl-C in a terminal, or `kill -- -PGID`: every process the run started at its start gets it
+        os.killpg(process.pid, stop)
         output, _ = process.communicate(timeout=90)
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
     assert process.returncode == 130, output
-    assert output.count("saving a checkpoint") == 1, output
+    assert output.count("saving a checkpoint") == 1 and "killed by signal" not in output, output
+    stopped = torch.load(out / "checkpoint.pt", weights_only=True)["step"]
+    run_cli(data, out, "--steps", str(stopped + 2), "--workers", "2", "--resume")
+    assert torch.load(out / "checkpoint.pt", weights_only=True)["step"] == stopped + 2
 
 
 @pytest.mark.slow
