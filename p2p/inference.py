@@ -2,7 +2,7 @@
 
 `FaceGenerator` holds one loaded generator and no other state, so one instance
 can serve many users at once: every call brings its own drawing and seed, and
-the seed alone decides the dropout noise (see `UNetGenerator.forward`).
+the seed alone decides the noise: the latent vector and the dropout masks (see `UNetGenerator.forward`).
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """The pix2pix networks (Isola et al., CVPR 2017), written out flat so they read top to bottom.
 
 * `UNetGenerator`: encoder-decoder with skip connections between mirrored layers.
-  Dropout in the innermost decoder blocks is the model's only noise source, so it
-  stays on at inference; a per-sample seed picks the dropout masks.
+  Its noise is dropout in the innermost decoder blocks, kept on at inference as in
+  the paper, and, with `z_dim` > 0, a latent vector; a per-sample seed picks both.
 * `PatchDiscriminator`: a PatchGAN that classifies overlapping patches of the
   (drawing, photo) pair as real or fake (70×70 receptive field with 3 layers).
   `MultiscaleDiscriminator` runs several on downsampled copies (pix2pixHD) and

@@ -73,7 +73,7 @@ class TrainConfig:
     d_scales: int = 1  # discriminators at full, 1/2, 1/4... resolution (pix2pixHD: 2-3)
     norm: str = "instance"  # instance | batch normalisation in G and D
     dropout: float = 0.5  # in the 3 decoder blocks next to the bottleneck, kept on at inference (paper)
-    z_dim: int = 0  # latent noise channels drawn from the seed (0: dropout is the only noise)
+    z_dim: int = 0  # latent noise channels drawn from the seed (0: none, the noise is dropout alone)
     gan_mode: str = "vanilla"  # vanilla | lsgan | hinge | none (L1 only)
     lambda_l1: float = 100.0  # weight of the L1 distance to the photo (paper: 100)
     lambda_fm: float = 0.0  # discriminator feature matching (pix2pixHD: 10)
@@ -190,7 +190,7 @@ def mode_seeking_loss(
     fake_a: torch.Tensor, fake_b: torch.Tensor, z_a: torch.Tensor | None, z_b: torch.Tensor | None
 ) -> torch.Tensor:
     """Mao et al. 2019: 1 / (|G(x, z_a) - G(x, z_b)| / |z_a - z_b|); small when two noise draws give
-    different faces. Without a latent (dropout as the only noise) the denominator is 1."""
+    different faces. Without a latent (the noise is dropout alone) the denominator is 1."""
     fake_a, fake_b = fake_a.float(), fake_b.float()
     difference = (fake_a - fake_b).abs().mean()
     if z_a is not None:

@@ -123,20 +123,8 @@ def test_quick_and_bad_folder_arguments(checkpoint: Path, data: Path, drawings: 
     out = tmp_path / "quick"
     assert (
         evaluate.main(
-            [
-                "--data",
-                str(data),
-                "--checkpoint",
-                str(checkpoint),
-                "--out",
-                str(out),
-                "--quick",
-                "--seeds",
-                "3",
-                "--limit",
-                "2",
-                "--no-degrid",
-            ]
+            ["--data", str(data), "--checkpoint", str(checkpoint), "--out", str(out)]
+            + ["--quick", "--seeds", "3", "--limit", "2", "--no-degrid"]
         )
         == 0
     )

@@ -117,20 +117,8 @@ def test_evaluate_writes_metrics_and_contact_sheets(
 ) -> None:
     data = make_dataset(tmp_path / "data", train=1, val=3)
     out = tmp_path / "eval"
-    argv = [
-        "--data",
-        str(data),
-        "--checkpoint",
-        str(checkpoint),
-        "--out",
-        str(out),
-        "--seeds",
-        "0,1",
-        "--sketches",
-        str(drawings),
-        "--batch-size",
-        "4",
-    ]
+    argv = ["--data", str(data), "--checkpoint", str(checkpoint), "--out", str(out)]
+    argv += ["--seeds", "0,1", "--sketches", str(drawings), "--batch-size", "4"]
     assert evaluate.main(argv) == 0
 
     result = json.loads((out / "metrics.json").read_text())

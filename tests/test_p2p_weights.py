@@ -109,16 +109,28 @@ def test_a_pth_file_is_pointed_to_load_reference_pth(tmp_path: Path) -> None:
         load_generator(path)
 
 
-OFFLINE_SCRIPT = """
-import sys, time
+TRY_LOAD = """
+import time
 from p2p.weights import CheckpointError, load_generator
-print("cached:", load_generator("someone/tiny-face").num_downs)
-start = time.time()
-try:
-    load_generator("someone/not-downloaded")
-except CheckpointError as err:
-    print("uncached:", err, f"({time.time() - start:.1f} s)")
+def try_load(source, label):
+    start = time.time()
+    try:
+        print(label, load_generator(source).num_downs)
+    except CheckpointError as err:
+        print(label, err, f"({time.time() - start:.1f} s)")
 """
+
+
+def run_script(script: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """`script` in a fresh Python with `env` added (a Hub cache, a Hub address), its output captured."""
+    return subprocess.run(
+        [PYTHON, "-c", script], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120, env=subprocess_env(**env)
+    )
+
+
+OFFLINE_SCRIPT = (
+    TRY_LOAD + 'try_load("someone/tiny-face", "cached:")\ntry_load("someone/not-downloaded", "uncached:")\n'
+)
 
 
 @pytest.mark.slow
@@ -129,14 +141,7 @@ def test_hub_ids_offline_load_from_the_cache_or_fail_clearly(tmp_path: Path) -> 
     tiny_generator().save_pretrained(repo / "snapshots" / commit)
     (repo / "refs").mkdir()
     (repo / "refs" / "main").write_text(commit)
-    result = subprocess.run(
-        [PYTHON, "-c", OFFLINE_SCRIPT],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=subprocess_env(HF_HOME=str(tmp_path / "hf"), HF_HUB_OFFLINE="1"),
-    )
+    result = run_script(OFFLINE_SCRIPT, HF_HOME=str(tmp_path / "hf"), HF_HUB_OFFLINE="1")
     assert result.returncode == 0, result.stderr[-3000:]
     assert "cached: 6" in result.stdout
     assert "uncached: someone/not-downloaded: no such local folder, not in the local Hugging Face" in result.stdout
@@ -174,7 +179,8 @@ def test_a_format_1_config_from_before_later_options_still_loads(saved: Path) ->
     assert load_generator(saved).z_dim == 0
 
 
-SILENT_HUB_SCRIPT = """
+SILENT_HUB_SCRIPT = (
+    """
 import socket, threading, time
 server = socket.socket()
 server.bind(("127.0.0.1", 0))
@@ -183,27 +189,17 @@ held = []
 threading.Thread(target=lambda: [held.append(server.accept()) for _ in range(16)], daemon=True).start()
 import os
 os.environ["HF_ENDPOINT"] = f"http://127.0.0.1:{server.getsockname()[1]}"
-from p2p.weights import CheckpointError, load_generator
-start = time.time()
-try:
-    load_generator("someone/silent-hub")
-except CheckpointError as err:
-    print("error:", err, f"({time.time() - start:.1f} s)")
 """
+    + TRY_LOAD
+    + 'try_load("someone/silent-hub", "error:")\n'
+)
 
 
 @pytest.mark.slow
 def test_a_hub_that_never_answers_fails_within_the_timeout(tmp_path: Path) -> None:
     # A server that accepts connections and never says a word: without a deadline, huggingface_hub's
     # timeouts and retries take minutes.
-    result = subprocess.run(
-        [PYTHON, "-c", SILENT_HUB_SCRIPT],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=subprocess_env(HF_HOME=str(tmp_path / "hf"), SKETCH2FACE_HUB_TIMEOUT="3"),
-    )
+    result = run_script(SILENT_HUB_SCRIPT, HF_HOME=str(tmp_path / "hf"), SKETCH2FACE_HUB_TIMEOUT="3")
     assert "could not reach the Hugging Face Hub within 3 s" in result.stdout, result.stdout + result.stderr[-3000:]
 
 
