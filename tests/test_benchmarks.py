@@ -16,6 +16,7 @@ def test_there_are_benchmarks() -> None:
     assert len(SCRIPTS) >= 5
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda path: path.stem)
 def test_a_benchmark_script_starts_and_explains_its_options(script: Path) -> None:
     done = subprocess.run(

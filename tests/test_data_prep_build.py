@@ -79,6 +79,7 @@ def photos(tmp_path: Path) -> tuple[Path, Path]:
     return make_photo_folder(tmp_path)
 
 
+@pytest.mark.slow
 def test_cli_build_converts_skips_and_splits_by_identity(tmp_path: Path, photos: tuple[Path, Path]) -> None:
     src, identities = photos
     out = tmp_path / "dataset"

@@ -159,6 +159,7 @@ def test_too_large_messages_cite_one_limit(tmp_path) -> None:
         assert numbers <= {limit, f"{9000 * 9000:,}", f"{6400 * 6400:,}"} and limit in numbers
 
 
+@pytest.mark.slow
 def test_largest_accepted_upload_loads_in_little_memory(tmp_path) -> None:
     """Four 40-MP all-white RGBA PNGs (170 kB each) loaded at once stay under 1 GB peak RSS in all."""
     path = tmp_path / "white.png"

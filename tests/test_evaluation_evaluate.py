@@ -78,6 +78,7 @@ def tiny_evaluation(checkpoint: Path, data: Path, drawings: Path) -> list[str]:
     return [*inputs, "--seeds", "0,1", "--sizes", "32", "--splits", "2"]
 
 
+@pytest.mark.slow
 def test_every_set_is_scored_and_a_rerun_gives_the_same_numbers(
     checkpoint: Path, data: Path, drawings: Path, tmp_path: Path
 ) -> None:
@@ -168,6 +169,7 @@ def scoreboard_table(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tup
     return cells[0], {label: values for label, *values in cells[2:]}
 
 
+@pytest.mark.slow
 def test_scoreboard_puts_evaluations_side_by_side(
     checkpoint: Path, data: Path, drawings: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -231,6 +233,7 @@ def test_a_sheet_label_too_wide_for_its_column_is_shortened_in_the_middle() -> N
     assert (header[:, 125:133] == 255).all()  # the first label ends before the second column's starts
 
 
+@pytest.mark.slow
 def test_folders_are_also_tested_against_the_re_framed_photos_when_asked(
     checkpoint: Path, data: Path, drawings: Path, tmp_path: Path
 ) -> None:

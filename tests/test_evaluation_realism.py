@@ -43,6 +43,7 @@ def test_each_split_halves_the_people_differently() -> None:
     assert np.array_equal(realism.halves(groups, 0), realism.halves(groups))
 
 
+@pytest.mark.slow
 def test_the_score_is_the_mean_over_splits_and_split_0_is_the_one_halving_test() -> None:
     real, real_groups = photos(0, 24)
     fake = [checkered(p, 4) for p in photos(50, 24)[0]]
@@ -55,6 +56,7 @@ def test_the_score_is_the_mean_over_splits_and_split_0_is_the_one_halving_test()
     assert len(set(several["splits"])) > 1, "other halvings, other classifiers: other accuracies"
 
 
+@pytest.mark.slow
 def test_a_visible_artefact_is_caught_and_equal_samples_are_not() -> None:
     real, real_groups = photos(0)
     clean, clean_groups = photos(100)
@@ -65,6 +67,7 @@ def test_a_visible_artefact_is_caught_and_equal_samples_are_not() -> None:
     assert 0.3 < same["accuracy"] < 0.7  # chance: the two samples come from one distribution
 
 
+@pytest.mark.slow
 def test_the_test_is_deterministic_and_leaves_torch_as_it_was() -> None:
     real, real_groups = photos(0, 24)
     fake = [checkered(p, 6) for p in photos(50, 24)[0]]

@@ -218,6 +218,7 @@ def test_resume_after_kill_logs_each_step_once(data: Path, tmp_path: Path) -> No
     assert [line.split(",")[0] for line in log.read_text().splitlines()[1:]] == ["1", "2", "3", "4", "5", "6"]
 
 
+@pytest.mark.slow
 def test_a_cpu_budget_stops_the_run_with_a_checkpoint(data: Path, tmp_path: Path) -> None:
     run_cli(data, tmp_path, "--steps", "100000", "--cpu-minutes", "0.02")
     stopped = torch.load(tmp_path / "checkpoint.pt", weights_only=True)["step"]

@@ -82,6 +82,7 @@ print(len(app.EXAMPLES))
 """
 
 
+@pytest.mark.slow
 def test_the_space_runs_on_its_own_files(built):
     """From the Space folder alone (not this checkout), app.py builds its UI on the bundled model."""
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", MODEL_ENV_VAR)}
