@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The recipe of the bundled model, checkpoints/sketch2face-celeba: build the data, train (a CPU phase, then an
-# optional GPU fine-tune), publish, evaluate. Run it from the repository root inside the virtual environment:
+# optional GPU fine-tune), publish, evaluate. It runs in the virtual environment (.venv/bin/python, or PYTHON=...);
+# every path, also those given in the variables below, is relative to the repository root:
 #
 #   bash recipes/sketch2face-celeba.sh          # the whole recipe: ~8.5 h on a 2-core CPU, ~3 min on one H100
 #   GPU=0 bash recipes/sketch2face-celeba.sh    # the CPU phase only: its generator is published instead
@@ -19,24 +20,25 @@
 set -euo pipefail
 cd "$(dirname "$0")/.." # paths below are relative to the repository root
 
-PHOTOS=${PHOTOS:-../shared/data/faces/celeba}   # 5,400 aligned CelebA photos of 180 people (non-commercial)
-SKETCHES=${SKETCHES:-../shared/data/sketches_dev} # FS2K artist sketches, evaluation only (skipped if missing)
-CPU_STEPS=${CPU_STEPS:-40000} CPU_STOP=${CPU_STOP:-27300}  # the CPU phase's lr schedule, and where it stopped
-GPU_STEPS=${GPU_STEPS:-17000} GPU_STOP=${GPU_STOP:-7000}   # the same for the GPU fine-tune
-CPU_WORKERS=${CPU_WORKERS:-1} GPU_WORKERS=${GPU_WORKERS:-14}
-EVAL_ARGS=${EVAL_ARGS:---seeds 0,1,2}
-LIMIT=${LIMIT:-}                                  # build from the first N photos only (empty: all)
-if [ -n "${STEPS:-}" ]; then # a quick check of the pipeline, not a model
-    WORK=${WORK:-$(mktemp -d -t sketch2face-recipe.XXXXXX)}
-    DATA=${DATA:-$WORK/celeba-mix} EVAL_DATA=${EVAL_DATA:-$WORK/celeba} RUNS=${RUNS:-$WORK/runs}
-    MODEL=${MODEL:-$WORK/model} LIMIT=${LIMIT:-40}
-    CPU_STEPS=$((2 * STEPS)) CPU_STOP=$STEPS GPU_STEPS=$((2 * STEPS)) GPU_STOP=$STEPS CPU_WORKERS=0 GPU_WORKERS=0
-    EVAL_ARGS="--quick --limit 8 --seeds 0,1 --sizes 32 --splits 2"
+if [ -n "${STEPS:-}" ]; then # a quick check of every stage, not a model: each phase stops at STEPS of 2 x STEPS
+    : "${WORK:=$(mktemp -d -t sketch2face-recipe.XXXXXX)}"
+    : "${DATA:=$WORK/celeba-mix}" "${EVAL_DATA:=$WORK/celeba}" "${RUNS:=$WORK/runs}" "${MODEL:=$WORK/model}"
+    : "${LIMIT:=40}" "${CPU_WORKERS:=0}" "${GPU_WORKERS:=0}"
+    : "${EVAL_ARGS:=--quick --limit 8 --seeds 0,1 --sizes 32 --splits 2}"
+    CPU_STEPS=$((2 * STEPS)) CPU_STOP=$STEPS GPU_STEPS=$((2 * STEPS)) GPU_STOP=$STEPS GPU_SNAPSHOT_EVERY=$STEPS
 fi
-DATA=${DATA:-data/celeba-mix}    # training pairs: line art, pencil, XDoG, Canny (the build's default mix)
-EVAL_DATA=${EVAL_DATA:-data/celeba} # the XDoG + Canny pairs of the same photos that the metrics are set on
+PHOTOS=${PHOTOS:-../shared/data/faces/celeba}      # 5,400 aligned CelebA photos of 180 people (non-commercial)
+SKETCHES=${SKETCHES:-../shared/data/sketches_dev}  # FS2K artist sketches, evaluation only (skipped if missing)
+DATA=${DATA:-data/celeba-mix}       # training pairs: line art, pencil, XDoG, Canny (the build's default mix)
+EVAL_DATA=${EVAL_DATA:-data/celeba} # XDoG + Canny pairs of the same photos and validation people: the metrics' set
 RUNS=${RUNS:-runs/sketch2face-celeba}
 MODEL=${MODEL:-checkpoints/sketch2face-celeba}
+LIMIT=${LIMIT:-}                    # build from the first N photos only (empty: all)
+CPU_STEPS=${CPU_STEPS:-40000} CPU_STOP=${CPU_STOP:-27300} # the CPU phase's lr schedule, and where it stopped
+GPU_STEPS=${GPU_STEPS:-17000} GPU_STOP=${GPU_STOP:-7000}  # the same for the GPU fine-tune
+GPU_SNAPSHOT_EVERY=${GPU_SNAPSHOT_EVERY:-1000} # earlier snapshots, in case the discriminator wins sooner
+CPU_WORKERS=${CPU_WORKERS:-1} GPU_WORKERS=${GPU_WORKERS:-14}
+EVAL_ARGS=${EVAL_ARGS:---seeds 0,1,2}
 PYTHON=${PYTHON:-$([ -x .venv/bin/python ] && echo .venv/bin/python || echo python)}
 GPU=${GPU:-$("$PYTHON" -c 'import torch; print(int(torch.cuda.is_available()))')}
 limit=()
@@ -49,7 +51,8 @@ RECIPE=(--data "$DATA" --ngf 32 --ndf 64 --d-scales 2 --lambda-fm 10 --ema 0.999
 snapshot() { echo "$1/snapshots/step_$(printf %07d "$2")"; }
 
 # train_until OUT STOP FLAGS...: p2p.train on its own schedule until its step-STOP snapshot exists, then stop it
-# as Ctrl-C would (it saves checkpoint.pt, so the run can go on later with --resume).
+# as Ctrl-C would (it saves checkpoint.pt, so the run can go on later with --resume). FLAGS may set another
+# --snapshot-every, as long as STOP is a multiple of it.
 train_until() {
     local out=$1 stop=$2 resume=()
     shift 2
@@ -82,7 +85,8 @@ final=$(snapshot "$RUNS/cpu" "$CPU_STOP")
 if [ "$GPU" = 1 ]; then
     echo "== 3. GPU fine-tune: the CPU phase's generator, a fresh discriminator, LSGAN, batch 8, lr 1.5e-4"
     train_until "$RUNS/gpu" "$GPU_STOP" "${RECIPE[@]}" --init-from "$final" --gan-mode lsgan --batch-size 8 \
-        --lr 1.5e-4 --steps "$GPU_STEPS" --decay-from 0.3 --workers "$GPU_WORKERS"
+        --lr 1.5e-4 --steps "$GPU_STEPS" --decay-from 0.3 --workers "$GPU_WORKERS" \
+        --snapshot-every "$GPU_SNAPSHOT_EVERY"
     final=$(snapshot "$RUNS/gpu" "$GPU_STOP")
 else
     echo "== 3. GPU fine-tune skipped (no CUDA, or GPU=0): publishing the CPU phase's generator"
@@ -98,5 +102,4 @@ sketches=()
 "$PYTHON" -m evaluation.evaluate --data "$EVAL_DATA" --checkpoint "$MODEL" --out "$RUNS/eval" --publishable \
     "${sketches[@]}" --drawings mouse=tests/data/mouse_drawings $EVAL_ARGS
 cp "$RUNS/eval/metrics.json" "$MODEL/metrics.json"
-echo "== done: $MODEL; compare it with the bundled model: python -m evaluation.scoreboard" \
-    "checkpoints/sketch2face-celeba/metrics.json $MODEL/metrics.json"
+echo "== done: $MODEL. Its figures beside another evaluation's: python -m evaluation.scoreboard OTHER $RUNS/eval"
