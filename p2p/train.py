@@ -9,7 +9,7 @@ The paper's recipe is the default. Options from later work, each off by default:
 an exponential moving average of the generator's weights (`--ema`, the exported
 generator is the average), pix2pixHD's multi-scale discriminator (`--d-scales`) and feature-matching loss
 (`--lambda-fm`), and a latent noise input (`--z-dim`) with the mode-seeking loss
-of Mao et al. 2019 (`--lambda-ms`, `--ms-size`) so that different seeds give different faces,
+of Mao et al. 2019 (`--lambda-ms`) so that different seeds give different faces,
 and DiffAugment for the discriminator (`--d-augment`), against its overfitting a few thousand photos.
 
 Outputs in --out: `checkpoint.pt` (everything needed to resume, see
