@@ -203,15 +203,16 @@ class PairSource:
 
 
 def pair_sources(data: Path, files: Sequence[Path]) -> list[PairSource]:
-    """The source of each pair file. Without a manifest each file is its own photo and person; without an
-    identities file (`data_prep.build --identities`) each photo is its own person."""
+    """The source of each pair file. Without a manifest each file is its own photo and person; without the
+    person in the manifest's pair or an identities file (`data_prep.build --identities`) each photo is its
+    own person."""
     entries, identities = {}, {}
     manifest_path = data / "manifest.json"
     if manifest_path.is_file():
         manifest = json.loads(manifest_path.read_text())
         entries = {entry["output"]: entry for entry in manifest.get("pairs", [])}
         csv = manifest.get("parameters", {}).get("identities")
-        if csv and Path(csv).is_file():
+        if isinstance(csv, str) and Path(csv).is_file():  # a list for several folders, whose pairs name their person
             identities = read_identities(Path(csv))
     sources = []
     for path in files:
@@ -220,7 +221,8 @@ def pair_sources(data: Path, files: Sequence[Path]) -> list[PairSource]:
             sources.append(PairSource(path.name, path.name, None))
         else:
             photo = entry["file"]
-            sources.append(PairSource(photo, identities.get(Path(photo).name, photo), entry["method"]))
+            person = entry.get("person") or identities.get(Path(photo).name, photo)
+            sources.append(PairSource(photo, person, entry["method"]))
     return sources
 
 

@@ -1,4 +1,5 @@
-"""data_prep.build on a tiny synthetic folder with broken and unusual files, and resume."""
+"""data_prep.build on tiny synthetic folders with broken and unusual files, resume, builds of several folders,
+and the eye and mouth boxes of every pair (on real CelebA photos from ../shared/data, never copied)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from p2p_testutils import CELEBA, needs_faces
 from PIL import Image
 
 from data_prep import build
+from data_prep.components import PARTS, celeba_boxes, contains
+from data_prep.imageio import list_files
+from data_prep.landmarks import RIGHT_EYE, landmarks
 
 REPO = Path(__file__).resolve().parent.parent
 SIZE = 64
@@ -292,3 +297,154 @@ def test_identity_csv_beside_the_photo_folder_is_used_by_default(tmp_path: Path,
     assert build.main([*args, "--val-fraction", "0.3"]) == 0
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["split"]["by"] == "identity" and manifest["split"]["val_identities"]
+
+
+MORE_PEOPLE, MORE_EACH = 5, 2
+
+
+def make_more_folder(root: Path) -> Path:
+    """A second folder "more": aligned-CelebA-sized WebP photos whose names and identity labels are the same
+    as the first folder's, and its identity CSV beside it with celeba_more's columns."""
+    src = root / "more"
+    src.mkdir()
+    with (root / "more_manifest.csv").open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["file", "identity", "celeba_split"])
+        writer.writeheader()
+        for person in range(MORE_PEOPLE):
+            for index in range(MORE_EACH):
+                name = f"person{person}_{index}.webp"
+                Image.fromarray(face(500 + 10 * person + index, 218, 178)).save(src / name, quality=75)
+                writer.writerow({"file": name, "identity": f"id{person}", "celeba_split": "train"})
+    return src
+
+
+def test_several_folders_keep_the_first_folders_build_and_their_people_apart(
+    tmp_path: Path, photos: tuple[Path, Path]
+) -> None:
+    src, identities = photos
+    identities.rename(src.parent / f"{src.name}_manifest.csv")  # found beside each folder, as for faces/
+    more = make_more_folder(tmp_path)
+    options = ["--size", str(SIZE), "--workers", "1", "--methods", "canny,xdog", "--small-faces", "0"]
+    options += ["--val-fraction", "0.3", "--val-more-people", "2"]
+    alone, both = tmp_path / "alone", tmp_path / "both"
+    assert build.main([str(src), str(alone), *options]) == 0
+    assert build.main([str(src), str(more), str(both), *options]) == 0
+    first = json.loads((alone / "manifest.json").read_text())
+    combined = json.loads((both / "manifest.json").read_text())
+
+    # The first folder is built exactly as on its own: same pairs, same validation people, same files.
+    assert [pair for pair in combined["pairs"] if pair["source"] == "photos"] == first["pairs"]
+    assert combined["split"]["val_identities"] == first["split"]["val_identities"]
+    assert combined["split"]["val_files"] == first["split"]["val_files"]
+    assert sorted(p.name for p in (both / "val").iterdir()) == sorted(p.name for p in (alone / "val").iterdir())
+    for path in (alone / "val").iterdir():
+        assert (both / "val" / path.name).read_bytes() == path.read_bytes()
+
+    # The second folder: its own names, people and validation folder; same-named files and people stay apart.
+    theirs = [pair for pair in combined["pairs"] if pair["source"] == "more"]
+    assert len(theirs) == 2 * MORE_PEOPLE * MORE_EACH  # every WebP photo used, in both styles
+    assert all(pair["file"].startswith("more/person") and pair["person"].startswith("more/id") for pair in theirs)
+    assert all(Path(pair["output"]).name.startswith("more__person") for pair in theirs)
+    held_out = {pair["person"] for pair in theirs if pair["output"].startswith("val_more/")}
+    trained = {pair["person"] for pair in theirs if pair["output"].startswith("train/")}
+    assert len(held_out) == 2 and len(trained) == MORE_PEOPLE - 2 and not held_out & trained
+    assert combined["split"]["val_more_identities"] == sorted(held_out)
+    assert len(list((both / "val_more").iterdir())) == 2 * 2 * MORE_EACH
+    assert {pair["source"] for pair in combined["pairs"]} == {"photos", "more"}
+    assert [source["name"] for source in combined["sources"]] == ["photos", "more"]
+    assert combined["counts"]["val_more"]["total"] == 2 * 2 * MORE_EACH
+    assert all(pair["boxes"] == celeba_boxes(SIZE) for pair in theirs)  # aligned, and no style needs landmarks
+
+
+def test_people_gives_a_first_subset_that_the_full_build_keeps(tmp_path: Path, photos: tuple[Path, Path]) -> None:
+    src, _ = photos
+    more = make_more_folder(tmp_path)
+    args = [str(src), str(more), str(tmp_path / "both"), "--size", str(SIZE), "--workers", "1"]
+    args += ["--methods", "canny", "--small-faces", "0", "--val-more-people", "2"]
+    assert build.main([*args, "--people", "3"]) == 0
+    subset = json.loads((tmp_path / "both" / "manifest.json").read_text())
+    theirs = [pair for pair in subset["pairs"] if pair["source"] == "more"]
+    assert len({pair["person"] for pair in theirs}) == 3  # the 2 validation people first, then one more
+    assert len({pair["person"] for pair in theirs if pair["output"].startswith("val_more/")}) == 2
+    assert build.main(args) == 0
+    full = json.loads((tmp_path / "both" / "manifest.json").read_text())
+    assert full["counts"]["pairs_kept_from_before"] == len(subset["pairs"]) < len(full["pairs"])
+    assert full["split"]["val_more_identities"] == subset["split"]["val_more_identities"]
+
+
+def test_second_folder_needs_its_own_name_and_identities(tmp_path: Path, photos: tuple[Path, Path]) -> None:
+    src, identities = photos
+    twin = tmp_path / "twin" / src.name
+    twin.mkdir(parents=True)
+    with pytest.raises(SystemExit):
+        build.parse_args([str(src), str(twin), str(tmp_path / "out")])
+    with pytest.raises(SystemExit):  # --identities: one for each folder, or none
+        build.parse_args(
+            [str(src), str(make_more_folder(tmp_path)), str(tmp_path / "out"), "--identities", str(identities)]
+        )
+
+
+CELEBA_VAL_PEOPLE = [
+    "celeb_0", "celeb_141", "celeb_144", "celeb_167", "celeb_177",
+    "celeb_189", "celeb_60", "celeb_64", "celeb_73", "celeb_93",
+]  # fmt: skip
+"""The validation people of every earlier figure: those of ``data_prep.build faces/celeba OUT``."""
+
+
+@needs_faces
+@pytest.mark.slow  # reads the headers of all 42k photos
+def test_combined_build_keeps_the_celeba_validation_pairs() -> None:
+    more = CELEBA.parent / "celeba_more"
+    plans = []
+    for folders in ([CELEBA], [CELEBA, more]):
+        args = build.parse_args([*map(str, folders), "/nonexistent/out"])
+        jobs, _ = build.plan(args, {folder: list_files(folder.path) for folder in args.folders})
+        plans.append(jobs)
+    alone, combined = plans
+
+    def val_pairs(jobs: list[build.Job], split: str = "val") -> list[tuple]:
+        return sorted(
+            (job.name, job.stem, job.group, job.framing, m, build.sample_params(job, m), build.reframe_params(job, m))
+            for job in jobs
+            if job.split == split
+            for m in job.methods
+        )
+
+    assert sorted({job.group for job in alone if job.split == "val"}) == CELEBA_VAL_PEOPLE
+    assert val_pairs(combined) == val_pairs(alone) and len(val_pairs(alone)) == 604  # 300 photos
+    assert sorted(job.name for job in combined[: len(alone)]) == sorted(job.name for job in alone)  # celeba first
+    new_people = {job.group for job in combined if job.split == "val_more"}
+    assert len(new_people) == build.VAL_MORE_PEOPLE and all(person.startswith("celeba_more/") for person in new_people)
+    assert not new_people & {job.group for job in combined if job.split == "train"}
+
+
+@needs_faces
+def test_component_boxes_hold_the_landmarks_of_the_built_photos(tmp_path: Path) -> None:
+    """Fixed boxes (aligned photos whose styles need no landmarks), landmark boxes, and re-framed pairs."""
+    src = tmp_path / "celeba"
+    src.mkdir()
+    for path in list_files(CELEBA)[:4]:
+        (src / path.name).symlink_to(path)  # a link, never a copy, of the licensed photos
+    options = ["--workers", "1", "--val-fraction", "0"]
+    fixed, found = tmp_path / "fixed", tmp_path / "found"
+    assert build.main([str(src), str(fixed), *options, "--methods", "xdog", "--small-faces", "0"]) == 0
+    assert (
+        build.main([str(src), str(found), *options, "--methods", "pencil,lineart", "--small-faces", "0,lineart:1"]) == 0
+    )
+    pairs = []
+    for out in (fixed, found):
+        pairs += [(out, pair) for pair in json.loads((out / "manifest.json").read_text())["pairs"]]
+    kinds = {"fixed": 0, "landmarks": 0, "reframed": 0}
+    for out, pair in pairs:
+        photo = np.asarray(Image.open(out / pair["output"]))[:, 256:]
+        points = landmarks(photo)
+        assert points is not None, pair["output"]
+        boxes = pair["boxes"]
+        for part, index in PARTS.items():
+            assert contains(boxes[part], points[index]), (pair["output"], part, boxes[part])
+        x0, _, x1, _ = boxes["left_eye"]
+        assert x1 <= boxes["right_eye"][0]  # left and right as seen in the image
+        assert x1 - x0 >= 1.5 * np.ptp(points[RIGHT_EYE, 0])  # generous: the eye with its lids and corners
+        kind = "reframed" if pair["reframe"] else "fixed" if boxes == celeba_boxes(256) else "landmarks"
+        kinds[kind] += 1
+    assert kinds == {"fixed": 4, "landmarks": 4, "reframed": 4}

@@ -69,6 +69,14 @@ def test_pair_sources_from_the_manifest_and_without_it(data: Path, tmp_path: Pat
         ("0000.jpg", "0000.jpg", None),
         ("0001.jpg", "0001.jpg", None),
     ]
+    several = make_dataset(tmp_path / "several", train=0, val=2)  # data_prep.build of several folders
+    pairs = [
+        {"output": f"val/{i:04d}.jpg", "file": f"more/val{i}.jpg", "person": f"more/id{i}", "method": "xdog"}
+        for i in range(2)
+    ]
+    manifest = {"parameters": {"identities": [str(data / "identities.csv"), None]}, "pairs": pairs}
+    (several / "manifest.json").write_text(json.dumps(manifest))
+    assert [s.person for s in evaluate.pair_sources(several, list_pairs(several, "val"))] == ["more/id0", "more/id1"]
 
 
 def tiny_evaluation(checkpoint: Path, data: Path, drawings: Path) -> list[str]:
