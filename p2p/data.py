@@ -53,11 +53,12 @@ def painted_backdrops(root: str | Path) -> set[str]:
 
 def component_boxes(root: str | Path) -> dict[str, np.ndarray]:
     """The eye and mouth boxes of the pairs whose manifest entry has them, by the pair's path in root
-    ("train/x_lineart.jpg"): len(COMPONENTS)×4 (x0, y0, x1, y1) in pixels of the stored drawing or photo."""
+    ("train/x_lineart.jpg"): len(COMPONENTS)×4 (x0, y0, x1, y1; pixel edges, x1 and y1 exclusive) in pixels
+    of the stored drawing or photo."""
     return {
         pair["output"]: np.array([pair["boxes"][name] for name in COMPONENTS], np.float32)
         for pair in manifest_pairs(root)
-        if all(name in pair.get("boxes", {}) for name in COMPONENTS)
+        if all(name in (pair.get("boxes") or {}) for name in COMPONENTS)  # None: no face found
     }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -61,6 +62,13 @@ def test_validation_boxes_scale_with_the_size(data: Path) -> None:
 
 
 def test_pairs_without_boxes_have_empty_ones(tmp_path: Path) -> None:
-    bare = make_dataset(tmp_path, train=2, val=0)
+    bare = make_dataset(tmp_path / "bare", train=2, val=0)
     _, _, boxes = PairedDataset(bare, "train", size=64, load_size=72)[0]
     assert not has_box(boxes).any()
+    # data_prep.build writes "boxes": null for a photo where it found no face
+    data = make_dataset(tmp_path / "some", train=2, val=0, boxes=True)
+    manifest = json.loads((data / "manifest.json").read_text())
+    manifest["pairs"][0]["boxes"] = None
+    (data / "manifest.json").write_text(json.dumps(manifest))
+    dataset = PairedDataset(data, "train", size=64, load_size=72)
+    assert [bool(has_box(dataset[i][2]).all()) for i in range(2)] == [False, True]
