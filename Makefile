@@ -45,7 +45,7 @@ $(VENV)/.installed-runtime: requirements.txt | $(PY)
 	$(PY) -m pip install -r requirements.txt
 	touch $@
 
-$(VENV)/.installed-dev: requirements-dev.txt requirements.txt | $(PY)
+$(VENV)/.installed-dev: requirements-dev.txt requirements-train.txt requirements.txt | $(PY)
 	$(PY) -m pip install -r requirements-dev.txt
 	touch $@
 

@@ -12,6 +12,14 @@ generator is the average), pix2pixHD's multi-scale discriminator (`--d-scales`) 
 of Mao et al. 2019 (`--lambda-ms`) so that different seeds give different faces,
 and DiffAugment for the discriminator (`--d-augment`), against its overfitting a few thousand photos.
 
+Critics that know what photos look like, each on when its weight is above 0 (the first two need the
+ImageNet weights of requirements-train.txt): a Projected GAN critic on frozen EfficientNet-Lite0 features of
+the face at 128 px, hinge loss, DiffAugment colour, translation and cutout (`--lambda-projected`, its weight
+beside the conditional PatchGAN's 1, which checks that the face matches the drawing; `--gan-mode none`
+leaves it alone); a perceptual loss on the same features (`--lambda-perceptual`), so that a lower
+`--lambda-l1` need not paint the average photo; GFPGAN's eye and mouth critics on crops at the boxes the
+dataset's manifest gives each pair (`--lambda-components`). See `p2p.projected` and `p2p.components`.
+
 Outputs in --out: `checkpoint.pt` (everything needed to resume, see
 `p2p.checkpoint`; written every --save-every-min minutes, on Ctrl-C / SIGTERM and
 at the end), `generator/` (model.safetensors + config.json, loadable by
@@ -51,8 +59,11 @@ from tqdm import tqdm
 
 from p2p import checkpoint
 from p2p.checkpoint import TrainState
+from p2p.components import COMPONENTS, ComponentCritics, has_box
 from p2p.data import PairedDataset
+from p2p.efficientnet import pretrained_efficientnet
 from p2p.model import MultiscaleDiscriminator, UNetGenerator
+from p2p.projected import PROJECTED_SIZE, ProjectedDiscriminator, colour_augment, image_features, perceptual_loss
 from p2p.tensors import cpu_has_bf16, tensor_to_image
 from p2p.weights import CheckpointError, export_generator, load_generator
 
@@ -78,6 +89,9 @@ class TrainConfig:
     lambda_l1: float = 100.0  # weight of the L1 distance to the photo (paper: 100)
     lambda_fm: float = 0.0  # discriminator feature matching (pix2pixHD: 10)
     lambda_ms: float = 0.0  # mode seeking: reward faces that differ between two noise draws (Mao et al.: 1)
+    lambda_projected: float = 0.0  # weight of the critic on frozen ImageNet features (Projected GAN; 0: off)
+    lambda_perceptual: float = 0.0  # distance to the photo in those features (perceptual loss; 0: off)
+    lambda_components: float = 0.0  # weight of the eye and mouth critics (GFPGAN; needs boxes in the data; 0: off)
     d_augment: bool = False  # DiffAugment (Zhao et al. 2020): D sees every pair shifted and cut out
     ema: float = 0.0  # decay of the generator weights' moving average, e.g. 0.999 (0: off)
     lr: float = 2e-4  # Adam learning rate of G and D (paper: 2e-4)
@@ -122,6 +136,8 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
         parser.error(f"--gan-mode must be one of {GAN_MODES}")
     if not 0 <= config.ema < 1:
         parser.error("--ema is a decay in [0, 1), e.g. 0.999")
+    if min(config.lambda_projected, config.lambda_perceptual, config.lambda_components) < 0:
+        parser.error("--lambda-projected, --lambda-perceptual and --lambda-components are weights >= 0")
     if config.lambda_fm and config.gan_mode == "none":
         parser.error("--lambda-fm needs a discriminator (a --gan-mode other than none)")
     if config.size != 2**config.num_downs:
@@ -159,19 +175,23 @@ def autocast_dtype(config: TrainConfig, device: torch.device) -> torch.dtype | N
 # ----------------------------------------------------------------------------- losses
 
 
-def gan_loss(logits: torch.Tensor, real: bool, mode: str, for_discriminator: bool = True) -> torch.Tensor:
-    """The adversarial loss on PatchGAN logits for a batch that should be judged `real`."""
+def gan_loss(
+    logits: torch.Tensor, real: bool, mode: str, for_discriminator: bool = True, mask: torch.Tensor | None = None
+) -> torch.Tensor:
+    """The adversarial loss on patch logits (N×…) for a batch that should be judged `real`; with a mask (N
+    booleans) only those samples count (0 when none does, still connected to the graph)."""
     logits = logits.float()
     if mode == "vanilla":
-        target = torch.ones_like(logits) if real else torch.zeros_like(logits)
-        return F.binary_cross_entropy_with_logits(logits, target)
-    if mode == "lsgan":
-        return F.mse_loss(logits, torch.full_like(logits, 1.0 if real else 0.0))
-    if mode == "hinge":
-        if not for_discriminator:
-            return -logits.mean()
-        return F.relu(1.0 - logits).mean() if real else F.relu(1.0 + logits).mean()
-    raise ValueError(f"unknown gan mode {mode!r}")
+        losses = F.binary_cross_entropy_with_logits(logits, torch.full_like(logits, float(real)), reduction="none")
+    elif mode == "lsgan":
+        losses = (logits - float(real)).square()
+    elif mode == "hinge":
+        losses = -logits if not for_discriminator else F.relu(1.0 - logits) if real else F.relu(1.0 + logits)
+    else:
+        raise ValueError(f"unknown gan mode {mode!r}")
+    if mask is None:
+        return losses.mean()
+    return (losses.flatten(1).mean(1) * mask).sum() / mask.sum().clamp(min=1)
 
 
 def l1_per_sample(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
@@ -282,15 +302,31 @@ class Trainer:
             self.device
         )
         self.D = MultiscaleDiscriminator(4, config.ndf, 3, config.norm, config.d_scales).to(self.device)
+        # The later critics, each only when its weight asks for it (so the paper's recipe draws the same weights).
+        wants_features = config.lambda_projected or config.lambda_perceptual
+        self.features = pretrained_efficientnet(self.device) if wants_features else None
+        self.P = ProjectedDiscriminator(config.ndf).to(self.device) if config.lambda_projected else None
+        self.C = ComponentCritics(config.ndf).to(self.device) if config.lambda_components else None
+        if self.C is not None and not has_box(torch.from_numpy(np.stack(self.train_set.boxes))).any():
+            raise SystemExit(
+                f"--lambda-components: no training pair in {config.data} has eye and mouth boxes in its "
+                "manifest.json; rebuild the dataset with data_prep.build"
+            )
         if config.init_from and not config.resume:
             self.start_from_generator(config.init_from)
         # The moving average is what gets exported: smoother weights, fewer GAN artefacts (Karras et al. 2018).
         self.G_ema = copy.deepcopy(self.G).requires_grad_(False) if config.ema else None
         if self.device.type == "cuda":
-            self.G = self.G.to(memory_format=torch.channels_last)
-            self.D = self.D.to(memory_format=torch.channels_last)
-        self.opt_G = torch.optim.Adam(self.G.parameters(), lr=config.lr, betas=ADAM_BETAS)
-        self.opt_D = torch.optim.Adam(self.D.parameters(), lr=config.lr, betas=ADAM_BETAS)
+            for name in ("G", "D", "P", "C"):
+                if getattr(self, name) is not None:
+                    setattr(self, name, getattr(self, name).to(memory_format=torch.channels_last))
+
+        def adam(module: torch.nn.Module) -> torch.optim.Adam:
+            return torch.optim.Adam(module.parameters(), lr=config.lr, betas=ADAM_BETAS)
+
+        self.opt_G, self.opt_D = adam(self.G), adam(self.D)
+        self.opt_P = adam(self.P) if self.P is not None else None
+        self.opt_C = adam(self.C) if self.C is not None else None
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp_dtype == torch.float16)
 
         self.state = TrainState()
@@ -303,8 +339,10 @@ class Trainer:
             ids = [self.device.index] if self.device.type == "cuda" else None
             self.G_ddp: torch.nn.Module = DistributedDataParallel(self.G, device_ids=ids)
             self.D_ddp: torch.nn.Module = DistributedDataParallel(self.D, device_ids=ids)
+            self.P_ddp = DistributedDataParallel(self.P, device_ids=ids) if self.P is not None else None
+            self.C_ddp = DistributedDataParallel(self.C, device_ids=ids) if self.C is not None else None
         else:
-            self.G_ddp, self.D_ddp = self.G, self.D
+            self.G_ddp, self.D_ddp, self.P_ddp, self.C_ddp = self.G, self.D, self.P, self.C
         self.stop_requested = False
         self.recent_logs: collections.deque[dict[str, float]] = collections.deque(maxlen=5)
         self.warned_discriminator_won = False
@@ -322,7 +360,8 @@ class Trainer:
     def parts(self) -> dict[str, checkpoint.Stateful]:
         """Everything with a state dict that a resumed run needs back."""
         parts = {"G": self.G, "D": self.D, "opt_G": self.opt_G, "opt_D": self.opt_D, "scaler": self.scaler}
-        return parts | ({"G_ema": self.G_ema} if self.G_ema is not None else {})
+        optional = {"G_ema": self.G_ema, "P": self.P, "opt_P": self.opt_P, "C": self.C, "opt_C": self.opt_C}
+        return parts | {name: part for name, part in optional.items() if part is not None}
 
     def start_from_generator(self, source: str) -> None:
         """G's weights from a saved generator with this run's architecture, or the same one without this
@@ -350,33 +389,77 @@ class Trainer:
             return nullcontext()
         return torch.autocast(self.device.type, dtype=self.amp_dtype)
 
-    def train_step(self, drawing: torch.Tensor, photo: torch.Tensor) -> dict[str, float]:
-        """One optimisation step of D, then G, as in the paper; returns the losses."""
+    @property
+    def optimisers(self) -> list[torch.optim.Optimizer]:
+        return [opt for opt in (self.opt_G, self.opt_D, self.opt_P, self.opt_C) if opt is not None]
+
+    def train_step(
+        self, drawing: torch.Tensor, photo: torch.Tensor, boxes: torch.Tensor | None = None
+    ) -> dict[str, float]:
+        """One optimisation step of the critics (D, and P and C when on), then G, as in the paper; returns the
+        losses. `boxes` (N × 3 × 4, `p2p.data`) place the eye and mouth critics' crops; without them those
+        critics see no pair."""
         config = self.config
-        for group in (*self.opt_G.param_groups, *self.opt_D.param_groups):
-            group["lr"] = config.lr * lr_factor(self.state.step, config)
+        for opt in self.optimisers:
+            for group in opt.param_groups:
+                group["lr"] = config.lr * lr_factor(self.state.step, config)
+        if boxes is None:
+            boxes = torch.zeros(len(drawing), len(COMPONENTS), 4, device=drawing.device)
         if config.lambda_ms:  # two noise draws per drawing: the mode-seeking loss compares their faces
-            drawing, photo = torch.cat([drawing, drawing]), torch.cat([photo, photo])
+            drawing, photo, boxes = torch.cat([drawing, drawing]), torch.cat([photo, photo]), torch.cat([boxes, boxes])
         z = self.G.sample_z(len(drawing)).to(self.device) if config.z_dim else None
         with self.autocast():
             fake = self.G_ddp(drawing, z=z)
         losses = {}
         seen = diff_augment(len(drawing), drawing.shape[-1]) if config.d_augment else lambda images: images
+        critic_loss, critic_optimisers = torch.zeros((), device=self.device), []
 
         if config.gan_mode != "none":
             # D: real and fake pairs in one forward pass (one DDP forward per backward).
             self.D.requires_grad_(True)
-            self.opt_D.zero_grad(set_to_none=True)
             with self.autocast():
                 scales = self.D_ddp(seen(torch.cat([drawing, drawing])), seen(torch.cat([photo, fake.detach()])))
             loss_D_real = torch.stack([gan_loss(s[-1].chunk(2)[0], True, config.gan_mode) for s in scales]).mean()
             loss_D_fake = torch.stack([gan_loss(s[-1].chunk(2)[1], False, config.gan_mode) for s in scales]).mean()
-            loss_D = 0.5 * (loss_D_real + loss_D_fake)  # halved: D learns slower than G
-            self.scaler.scale(loss_D).backward()
-            self.scaler.step(self.opt_D)
+            critic_loss = critic_loss + 0.5 * (loss_D_real + loss_D_fake)  # halved: D learns slower than G
+            critic_optimisers.append(self.opt_D)
             losses |= {"D_real": loss_D_real.item(), "D_fake": loss_D_fake.item()}
+        if self.P is not None:
+            # The frozen network's features of the (augmented) fake serve both P's step and G's.
+            self.P.requires_grad_(True)
+            with torch.no_grad(), self.autocast():
+                real_features = image_features(self.features, self.projected_augment(photo))
+            with self.autocast():
+                fake_features = image_features(self.features, self.projected_augment(fake))
+                heads = self.P_ddp([torch.cat([r, f.detach()]) for r, f in zip(real_features, fake_features)])
+            loss_P_real = torch.stack([gan_loss(h.chunk(2)[0], True, "hinge") for h in heads]).mean()
+            loss_P_fake = torch.stack([gan_loss(h.chunk(2)[1], False, "hinge") for h in heads]).mean()
+            critic_loss = critic_loss + 0.5 * (loss_P_real + loss_P_fake)
+            critic_optimisers.append(self.opt_P)
+            losses |= {"P_real": loss_P_real.item(), "P_fake": loss_P_fake.item()}
+        if self.C is not None:
+            present = has_box(boxes)  # N × 3: which pairs have which box
+            self.C.requires_grad_(True)
+            with self.autocast():
+                crops = self.C_ddp(torch.cat([photo, fake.detach()]), torch.cat([boxes, boxes]))
+            loss_C_real, loss_C_fake = (
+                torch.stack(
+                    [gan_loss(c.chunk(2)[j], j == 0, "hinge", mask=present[:, i]) for i, c in enumerate(crops)]
+                ).mean()
+                for j in (0, 1)
+            )
+            critic_loss = critic_loss + 0.5 * (loss_C_real + loss_C_fake)
+            critic_optimisers.append(self.opt_C)
+            losses |= {"C_real": loss_C_real.item(), "C_fake": loss_C_fake.item()}
+        if critic_optimisers:  # one backward for all critics; each has its own optimiser
+            for opt in critic_optimisers:
+                opt.zero_grad(set_to_none=True)
+            self.scaler.scale(critic_loss).backward()
+            for opt in critic_optimisers:
+                self.scaler.step(opt)
 
-        # G: fool D (through the unwrapped D, whose parameters are frozen for this pass) and match the photo.
+        # G: fool the critics (through the unwrapped critics, whose parameters are frozen for this pass) and
+        # match the photo.
         self.opt_G.zero_grad(set_to_none=True)
         loss_G_L1 = l1_per_sample(fake, photo).mean()
         loss_G = config.lambda_l1 * loss_G_L1
@@ -394,6 +477,29 @@ class Trainer:
                 loss_G_FM = feature_matching_loss(fake_scales, real_scales)
                 loss_G = loss_G + config.lambda_fm * loss_G_FM
                 losses["G_FM"] = loss_G_FM.item()
+        if self.P is not None:
+            self.P.requires_grad_(False)
+            with self.autocast():
+                heads = self.P(fake_features)
+            loss_G_proj = torch.stack([gan_loss(h, True, "hinge", for_discriminator=False) for h in heads]).mean()
+            loss_G = loss_G + config.lambda_projected * loss_G_proj
+            losses["G_proj"] = loss_G_proj.item()
+        if config.lambda_perceptual:
+            with self.autocast():
+                with torch.no_grad():
+                    photo_features = image_features(self.features, photo)
+                loss_G_perc = perceptual_loss(image_features(self.features, fake), photo_features)
+            loss_G = loss_G + config.lambda_perceptual * loss_G_perc
+            losses["G_perc"] = loss_G_perc.item()
+        if self.C is not None:
+            self.C.requires_grad_(False)
+            with self.autocast():
+                crops = self.C(fake, boxes)
+            loss_G_comp = torch.stack(
+                [gan_loss(c, True, "hinge", for_discriminator=False, mask=present[:, i]) for i, c in enumerate(crops)]
+            ).mean()
+            loss_G = loss_G + config.lambda_components * loss_G_comp
+            losses["G_comp"] = loss_G_comp.item()
         if config.lambda_ms:
             fake_a, fake_b = fake.chunk(2)
             z_a, z_b = z.chunk(2) if z is not None else (None, None)
@@ -406,6 +512,14 @@ class Trainer:
         self.update_ema()
         self.state.step += 1
         return losses | {"G_L1": loss_G_L1.item()}
+
+    @staticmethod
+    def projected_augment(images: torch.Tensor) -> torch.Tensor:
+        """What P sees of a batch: resized to PROJECTED_SIZE, then DiffAugment's colour, translation and
+        cutout (a fresh draw per image; P judges faces, not pairs)."""
+        # In fp32: PyTorch's antialiased resize has no bf16 kernel on CPUs.
+        images = F.interpolate(images.float(), size=(PROJECTED_SIZE,) * 2, mode="bilinear", antialias=True)
+        return diff_augment(len(images), PROJECTED_SIZE)(colour_augment(images))
 
     @torch.no_grad()
     def update_ema(self) -> None:
@@ -444,7 +558,10 @@ class Trainer:
         folder.mkdir(parents=True, exist_ok=True)
         cv2.imwrite(str(folder / f"step_{self.state.step:07d}.png"), cv2.cvtColor(np.vstack(rows), cv2.COLOR_RGB2BGR))
 
-    LOSS_FIELDS = ("step", "lr", "seconds", "G_GAN", "G_L1", "G_FM", "G_MS", "D_real", "D_fake")
+    LOSS_FIELDS = (
+        *("step", "lr", "seconds", "G_GAN", "G_L1", "G_FM", "G_MS", "D_real", "D_fake"),
+        *("G_proj", "G_perc", "G_comp", "P_real", "P_fake", "C_real", "C_fake"),  # later columns: old logs still read
+    )
 
     def log_losses(self, losses: dict[str, float], elapsed: float) -> None:
         path = self.out / "losses.csv"
@@ -544,11 +661,11 @@ class Trainer:
         cpu_budget_end = time.process_time() + config.cpu_minutes * 60 if config.cpu_minutes else math.inf
 
         while state.step < config.steps and not self.stop_requested:
-            for drawing, photo in self.batches_of_epoch(state.epoch, state.batch_in_epoch):
+            for drawing, photo, boxes in self.batches_of_epoch(state.epoch, state.batch_in_epoch):
                 memory = torch.channels_last if self.device.type == "cuda" else torch.contiguous_format
                 drawing = drawing.to(self.device, non_blocking=True, memory_format=memory)
                 photo = photo.to(self.device, non_blocking=True, memory_format=memory)
-                losses = self.train_step(drawing, photo)
+                losses = self.train_step(drawing, photo, boxes.to(self.device))
                 if not all(math.isfinite(v) for v in losses.values()):
                     raise SystemExit(f"step {state.step}: a loss is not finite ({losses}); lower --lr or use --amp off")
                 state.batch_in_epoch += 1
@@ -588,7 +705,7 @@ class Trainer:
             dist.barrier()
             # The DDP wrappers' reducers hold the process group; left to the interpreter's shutdown, gloo's
             # threads are torn down half-way through it and the process can abort after a clean run.
-            del self.G_ddp, self.D_ddp
+            del self.G_ddp, self.D_ddp, self.P_ddp, self.C_ddp
             gc.collect()
             dist.destroy_process_group()
 

@@ -6,6 +6,7 @@ about a minute on two busy CPU cores.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -50,12 +51,31 @@ TINY_TRAIN_FLAGS = [
 ]
 
 
-def face_pair(index: int, size: int = SIZE) -> tuple[np.ndarray, np.ndarray]:
-    """A synthetic (drawing, photo): an outlined ellipse 'face' with eyes, on paper / on a coloured background."""
-    rng = np.random.default_rng(index)
+def face_layout(rng: np.random.Generator, size: int) -> tuple[tuple[int, int], tuple[int, int], list[tuple[int, int]]]:
+    """(centre, axes, eye centres) of `face_pair`'s face: its first draws from `rng`."""
     centre = (size // 2 + int(rng.integers(-4, 5)), size // 2 + int(rng.integers(-4, 5)))
     axes = (size // 4 + int(rng.integers(-3, 4)), size // 3 + int(rng.integers(-3, 4)))
     eyes = [(centre[0] + dx, centre[1] - size // 10) for dx in (-size // 10, size // 10)]
+    return centre, axes, eyes
+
+
+def face_boxes(index: int, size: int = SIZE) -> dict[str, list[int]]:
+    """`face_pair`'s eye and mouth boxes as `data_prep.build` stores them (x0, y0, x1, y1 in pixels); the left
+    eye is the one on the left of the image. The mouth is a box where a mouth would be (none is drawn)."""
+    centre, _, (left, right) = face_layout(np.random.default_rng(index), size)
+    r = size // 16
+    mouth = (centre[0], centre[1] + size // 8)
+    return {
+        "left_eye": [left[0] - r, left[1] - r, left[0] + r + 1, left[1] + r + 1],  # centred on the eye's pixel
+        "right_eye": [right[0] - r, right[1] - r, right[0] + r + 1, right[1] + r + 1],
+        "mouth": [mouth[0] - 2 * r, mouth[1] - r, mouth[0] + 2 * r + 1, mouth[1] + r + 1],
+    }
+
+
+def face_pair(index: int, size: int = SIZE) -> tuple[np.ndarray, np.ndarray]:
+    """A synthetic (drawing, photo): an outlined ellipse 'face' with eyes, on paper / on a coloured background."""
+    rng = np.random.default_rng(index)
+    centre, axes, eyes = face_layout(rng, size)
     drawing = np.full((size, size), 255, np.uint8)
     cv2.ellipse(drawing, centre, axes, 0, 0, 360, 0, 1)
     photo = np.empty((size, size, 3), np.uint8)
@@ -67,14 +87,19 @@ def face_pair(index: int, size: int = SIZE) -> tuple[np.ndarray, np.ndarray]:
     return drawing, photo
 
 
-def make_dataset(root: Path, train: int = 8, val: int = 2, size: int = SIZE) -> Path:
-    """A `data_prep.build`-style folder: root/{train,val}/NNNN.jpg, each drawing|photo side by side."""
+def make_dataset(root: Path, train: int = 8, val: int = 2, size: int = SIZE, boxes: bool = False) -> Path:
+    """A `data_prep.build`-style folder: root/{train,val}/NNNN.jpg, each drawing|photo side by side; with
+    `boxes`, a manifest.json giving each pair's eye and mouth boxes as `data_prep.build` does."""
+    entries = []
     for split, count, offset in (("train", train, 0), ("val", val, 1000)):
         (root / split).mkdir(parents=True, exist_ok=True)
         for i in range(count):
             drawing, photo = face_pair(offset + i, size)
             ab = np.hstack([cv2.cvtColor(drawing, cv2.COLOR_GRAY2BGR), cv2.cvtColor(photo, cv2.COLOR_RGB2BGR)])
             cv2.imwrite(str(root / split / f"{i:04d}.jpg"), ab, [cv2.IMWRITE_JPEG_QUALITY, 95])
+            entries.append({"output": f"{split}/{i:04d}.jpg", "boxes": face_boxes(offset + i, size)})
+    if boxes:
+        (root / "manifest.json").write_text(json.dumps({"pairs": entries}))
     return root
 
 

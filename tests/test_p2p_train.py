@@ -14,14 +14,14 @@ import pytest
 import torch
 from p2p_testutils import PYTHON, REPO_ROOT, TINY_TRAIN_FLAGS, make_dataset, subprocess_env
 
-from p2p import train
+from p2p import efficientnet, train
 from p2p.train import TrainConfig, Trainer, gan_loss, lr_factor
 from p2p.weights import load_generator
 
 
 @pytest.fixture(scope="module")
 def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_dataset(tmp_path_factory.mktemp("data"))
+    return make_dataset(tmp_path_factory.mktemp("data"), boxes=True)
 
 
 def tiny_trainer(data: Path, out: Path, **overrides: object) -> Trainer:
@@ -41,6 +41,12 @@ def tiny_trainer(data: Path, out: Path, **overrides: object) -> Trainer:
     return Trainer(TrainConfig(**{**vars(config), **overrides}))
 
 
+def first_batch(trainer: Trainer) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(drawings, photos, boxes) of the first two training pairs."""
+    drawing, photo, boxes = (torch.stack(t) for t in zip(*(trainer.train_set[i] for i in range(2))))
+    return drawing, photo, boxes
+
+
 def run_cli(data: Path, out: Path, *flags: str) -> None:
     train.main(["--data", str(data), "--out", str(out), *TINY_TRAIN_FLAGS, *flags])
 
@@ -52,8 +58,8 @@ def training_command(data: Path, out: Path, *flags: str) -> list[str]:
 
 def test_a_few_steps_reduce_the_l1_loss_on_a_fixed_batch(data: Path, tmp_path: Path) -> None:
     trainer = tiny_trainer(data, tmp_path, gan_mode="vanilla")
-    drawing, photo = (torch.stack(t) for t in zip(*(trainer.train_set[i] for i in range(2))))
-    history = [trainer.train_step(drawing, photo) for _ in range(40)]
+    drawing, photo, boxes = first_batch(trainer)
+    history = [trainer.train_step(drawing, photo, boxes) for _ in range(40)]
     assert set(history[0]) == {"D_real", "D_fake", "G_GAN", "G_L1"}
     first, last = (sum(h["G_L1"] for h in part) / 3 for part in (history[:3], history[-3:]))
     assert last < 0.85 * first, (first, last)
@@ -63,8 +69,8 @@ def test_a_few_steps_reduce_the_l1_loss_on_a_fixed_batch(data: Path, tmp_path: P
 @pytest.mark.parametrize("mode", ["lsgan", "hinge", "none"])
 def test_every_gan_mode_trains(data: Path, tmp_path: Path, mode: str) -> None:
     trainer = tiny_trainer(data, tmp_path, gan_mode=mode)
-    drawing, photo = (torch.stack(t) for t in zip(*(trainer.train_set[i] for i in range(2))))
-    losses = [trainer.train_step(drawing, photo) for _ in range(2)][-1]
+    drawing, photo, boxes = first_batch(trainer)
+    losses = [trainer.train_step(drawing, photo, boxes) for _ in range(2)][-1]
     assert all(math.isfinite(v) for v in losses.values())
     assert ("G_GAN" in losses) == (mode != "none")
 
@@ -94,14 +100,78 @@ RECIPE_FLAGS = [
 
 def test_the_later_recipe_options_train_together(data: Path, tmp_path: Path) -> None:
     trainer = tiny_trainer(data, tmp_path, **RECIPE_OPTIONS)
-    drawing, photo = (torch.stack(t) for t in zip(*(trainer.train_set[i] for i in range(2))))
+    drawing, photo, boxes = first_batch(trainer)
     before = [p.clone() for p in trainer.G_ema.parameters()]
-    losses = [trainer.train_step(drawing, photo) for _ in range(3)][-1]
+    losses = [trainer.train_step(drawing, photo, boxes) for _ in range(3)][-1]
     assert set(losses) == {"D_real", "D_fake", "G_GAN", "G_L1", "G_FM", "G_MS"}
     assert all(math.isfinite(v) for v in losses.values())
     ema, live = list(trainer.G_ema.parameters()), list(trainer.G.parameters())
     assert not torch.equal(ema[0], before[0]) and not torch.equal(ema[0], live[0])  # it moves, but lags
     assert trainer.generator is trainer.G_ema
+
+
+PRETRAINED_OPTIONS = {"lambda_projected": 1.0, "lambda_perceptual": 1.0, "lambda_components": 1.0}
+PRETRAINED_FLAGS = ["--lambda-projected", "1", "--lambda-perceptual", "1", "--lambda-components", "1"]
+
+
+@pytest.mark.parametrize("amp", ["off", "on"], ids=["fp32", "bf16"])
+def test_the_pretrained_feature_and_component_critics_train(data: Path, tmp_path: Path, amp: str) -> None:
+    trainer = tiny_trainer(data, tmp_path, amp=amp, **PRETRAINED_OPTIONS, **RECIPE_OPTIONS)
+    drawing, photo, boxes = first_batch(trainer)
+    frozen = [p.clone() for p in trainer.features.parameters()]
+    mixing = [b.clone() for b in trainer.P.projection.buffers()]
+    heads, eyes = [[p.detach().clone() for p in m.parameters()] for m in (trainer.P.heads, trainer.C)]
+    history = [trainer.train_step(drawing, photo, boxes) for _ in range(3)]
+    new = {"P_real", "P_fake", "C_real", "C_fake", "G_proj", "G_perc", "G_comp"}
+    assert set(history[-1]) == new | {"D_real", "D_fake", "G_GAN", "G_L1", "G_FM", "G_MS"}
+    assert all(math.isfinite(v) for losses in history for v in losses.values())
+    assert all(torch.equal(a, b) for a, b in zip(frozen, trainer.features.parameters()))  # ImageNet's, unchanged
+    assert all(torch.equal(a, b) for a, b in zip(mixing, trainer.P.projection.buffers()))  # fixed random mixing
+    assert not any(m.training for m in trainer.features.modules())
+    for before, module in ((heads, trainer.P.heads), (eyes, trainer.C)):
+        # Every critic learns (a last bias may not: hinge losses with every logit inside the margin cancel).
+        assert all(not torch.equal(a, b) for a, b in zip(before, module.parameters()) if a.ndim > 1)
+
+
+def generator_gradient(trainer: Trainer, *batch: torch.Tensor) -> float:
+    """The size of the generator's gradient after one step (L1 and the PatchGAN off: only the new terms)."""
+    trainer.train_step(*batch)
+    return sum(p.grad.abs().sum().item() for p in trainer.G.parameters() if p.grad is not None)
+
+
+@pytest.mark.parametrize("option", sorted(PRETRAINED_OPTIONS))
+def test_each_new_term_alone_reaches_the_generator(data: Path, tmp_path: Path, option: str) -> None:
+    trainer = tiny_trainer(data, tmp_path, gan_mode="none", lambda_l1=0.0, **{option: 1.0})
+    drawing, photo, boxes = first_batch(trainer)
+    assert generator_gradient(trainer, drawing, photo, boxes) > 0
+    assert all(p.grad is None for p in trainer.features.parameters()) if trainer.features else True
+
+
+def test_pairs_without_boxes_give_the_eye_and_mouth_critics_nothing(data: Path, tmp_path: Path) -> None:
+    trainer = tiny_trainer(data, tmp_path, gan_mode="none", lambda_l1=0.0, lambda_components=1.0)
+    drawing, photo, boxes = first_batch(trainer)
+    boxes[1] = 0  # the second pair has no boxes
+    losses = trainer.train_step(drawing, photo, boxes)
+    assert losses["C_real"] > 0
+    assert generator_gradient(trainer, drawing, photo, torch.zeros_like(boxes)) == 0
+    assert all(p.grad is None or p.grad.abs().sum() == 0 for p in trainer.C.parameters())
+
+
+def test_component_critics_refuse_a_dataset_without_boxes(tmp_path: Path) -> None:
+    bare = make_dataset(tmp_path / "bare")
+    with pytest.raises(SystemExit, match="no training pair .* has eye and mouth boxes"):
+        tiny_trainer(bare, tmp_path / "run", lambda_components=1.0)
+
+
+def test_only_the_options_that_need_the_weights_package_ask_for_it(
+    data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(efficientnet, "WEIGHTS_PACKAGE", "no_such_weights_package")
+    trainer = tiny_trainer(data, tmp_path, lambda_components=1.0)
+    trainer.train_step(*first_batch(trainer))
+    for option in ("lambda_projected", "lambda_perceptual"):
+        with pytest.raises(SystemExit, match="pip install -r requirements-train.txt"):
+            tiny_trainer(data, tmp_path, **{option: 1.0})
 
 
 def test_mode_seeking_loss_is_small_when_noise_changes_the_face() -> None:
@@ -175,7 +245,9 @@ def test_help_explains_every_option_with_its_default(capsys: pytest.CaptureFixtu
     assert "(default: 0.5)" in text and "(default: runs/sketch2face)" in text
 
 
-@pytest.mark.parametrize("recipe", [[], RECIPE_FLAGS], ids=["paper", "later-options"])
+@pytest.mark.parametrize(
+    "recipe", [[], RECIPE_FLAGS, PRETRAINED_FLAGS], ids=["paper", "later-options", "pretrained-critics"]
+)
 def test_resume_continues_step_count_and_optimiser_and_matches_a_straight_run(
     data: Path, tmp_path: Path, recipe: list[str]
 ) -> None:
@@ -196,15 +268,20 @@ def test_resume_continues_step_count_and_optimiser_and_matches_a_straight_run(
     assert (resumed["epoch"], resumed["batch_in_epoch"]) == (straight["epoch"], straight["batch_in_epoch"])
     adam_steps = {float(s["step"]) for s in resumed["opt_G"]["state"].values()}
     assert adam_steps == {6.0}  # Adam's counters continued from the checkpoint, not from zero
-    for net in ("G", "D", "G_ema") if recipe else ("G", "D"):
+    nets = {"paper": ("G", "D"), "later": ("G", "D", "G_ema"), "pretrained": ("G", "D", "P", "C")}
+    kind = "paper" if not recipe else "pretrained" if recipe == PRETRAINED_FLAGS else "later"
+    for net in nets[kind]:
         for key, value in straight[net].items():
             assert torch.equal(value, resumed[net][key]), f"{net}.{key} differs between straight and resumed runs"
-    for opt in ("opt_G", "opt_D"):
+    for opt in ("opt_G", "opt_D", "opt_P", "opt_C") if kind == "pretrained" else ("opt_G", "opt_D"):
         for index, state in straight[opt]["state"].items():
             assert torch.equal(state["exp_avg"], resumed[opt]["state"][index]["exp_avg"])
             assert torch.equal(state["exp_avg_sq"], resumed[opt]["state"][index]["exp_avg_sq"])
     losses = (tmp_path / "resumed" / "losses.csv").read_text().splitlines()
     assert [line.split(",")[0] for line in losses[1:]] == ["1", "2", "3", "4", "5", "6"]
+    if kind == "pretrained":  # the new losses are logged
+        columns = dict(zip(losses[0].split(","), losses[-1].split(",")))
+        assert all(columns[name] for name in ("G_proj", "G_perc", "G_comp", "P_real", "C_fake"))
     assert (tmp_path / "resumed" / "generator" / "model.safetensors").is_file()
 
 
@@ -330,7 +407,8 @@ def test_a_stop_sent_to_the_process_group_with_loader_workers_saves_once_and_res
 
 
 @pytest.mark.slow
-def test_ddp_with_two_cpu_processes(data: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("options", [[], PRETRAINED_FLAGS], ids=["paper", "pretrained-critics"])
+def test_ddp_with_two_cpu_processes(data: Path, tmp_path: Path, options: list[str]) -> None:
     out = tmp_path / "ddp"
     command = [
         PYTHON,
@@ -348,11 +426,13 @@ def test_ddp_with_two_cpu_processes(data: Path, tmp_path: Path) -> None:
         *TINY_TRAIN_FLAGS,
         "--steps",
         "3",
+        *options,
     ]
     result = subprocess.run(command, cwd=REPO_ROOT, env=subprocess_env(), capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "2 process(es)" in result.stdout + result.stderr
     state = torch.load(out / "checkpoint.pt", weights_only=True)
     assert state["step"] == 3
-    assert not any(k.startswith("module.") for k in state["G"])  # the unwrapped model is saved
+    for part in ("G", "P", "C") if options else ("G",):
+        assert not any(k.startswith("module.") for k in state[part])  # the unwrapped model is saved
     assert (out / "generator" / "model.safetensors").is_file()
