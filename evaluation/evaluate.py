@@ -57,8 +57,8 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
-from data_prep.build import JPEG_QUALITY, read_identities
-from data_prep.imageio import ImageLoadError, load_image
+from data_prep.identities import read_identities
+from data_prep.imageio import JPEG_QUALITY, ImageLoadError, load_image
 from evaluation import metrics, realism
 from evaluation.likeness import PER_FACE_FILE, Likeness, PerFace, face_mask, read_face
 from evaluation.sheets import drawing_files, sheet, spread, tile, write_png
@@ -148,13 +148,6 @@ class Sample:
             return self
         keep = kept(len(self.images), count)
         return Sample(self.size, *([items[i] for i in keep] for items in (self.images, self.groups, self.tags)))
-
-    def with_images(self, images: Iterable[np.ndarray]) -> Sample:
-        """The same people and tags with other images (one each, in order): the sample after some change."""
-        images = list(images)
-        if len(images) != len(self.images):
-            raise ValueError(f"{len(images)} images for a sample of {len(self.images)}")
-        return Sample(self.size, images, self.groups, self.tags)
 
 
 def kept(total: int, count: int) -> list[int]:
