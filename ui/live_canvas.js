@@ -23,6 +23,8 @@ const SIDE = canvas.width; // twice the model's input, so strokes look smooth
 const MODEL_SIDE = props.model_side;
 const sketch = element.querySelector("#sketch");
 const faceImage = element.querySelector("#face img");
+const thumb = element.querySelector("#sketch .thumb"); // the face over the canvas, shown on phones only
+const paperBox = element.querySelector("#sketch .paper");
 const download = element.querySelector("#face a");
 const faceTitle = element.querySelector("#face .title");
 const TITLE = faceTitle.textContent;
@@ -97,7 +99,7 @@ async function send() {
   failures = 0;
   faceTitle.textContent = TITLE;
   if (sentEdit === edit) {
-    faceImage.src = url;
+    faceImage.src = thumb.src = url;
     download.href = url;
   }
   if (wanted) requestFace(!stroke);
@@ -134,6 +136,16 @@ function changed() {
 
 // --- drawing ---------------------------------------------------------------------------------
 
+// The thumbnail lets strokes through to the canvas but hides them: it moves to the other top corner
+// when the pen comes under it.
+function dodge(e) {
+  if (!thumb.offsetParent) return; // not shown (wide screens)
+  const box = thumb.getBoundingClientRect();
+  if (e.clientX >= box.left && e.clientX <= box.right && e.clientY >= box.top && e.clientY <= box.bottom) {
+    paperBox.dataset.corner = paperBox.dataset.corner === "left" ? "right" : "left";
+  }
+}
+
 function point(e) {
   const box = canvas.getBoundingClientRect();
   return [((e.clientX - box.left) * SIDE) / box.width, ((e.clientY - box.top) * SIDE) / box.height];
@@ -143,6 +155,7 @@ canvas.addEventListener("pointerdown", (e) => {
   if (e.button !== 0 || stroke) return;
   e.preventDefault();
   canvas.setPointerCapture(e.pointerId); // the stroke goes on when the pen leaves the canvas
+  dodge(e);
   stroke = { ...tool, pointer: e.pointerId, points: [point(e)] };
   actions.push(stroke);
   undone = [];
@@ -153,6 +166,7 @@ canvas.addEventListener("pointerdown", (e) => {
 
 canvas.addEventListener("pointermove", (e) => {
   if (!stroke || e.pointerId !== stroke.pointer) return; // a second finger does not draw
+  dodge(e);
   for (const c of e.getCoalescedEvents ? e.getCoalescedEvents() : [e]) {
     stroke.points.push(point(c));
     drawSegment(stroke, stroke.points.length - 1);
