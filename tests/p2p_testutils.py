@@ -113,9 +113,9 @@ FACE_PARTS = {
 """The parts a drawing of a person's photo must have, as landmark ranges (`data_prep.landmarks`)."""
 
 
-def missing_parts(drawing: np.ndarray, points: np.ndarray, min_ink: int = 20) -> list[str]:
-    """The `FACE_PARTS` with fewer than `min_ink` dark pixels in their landmarks' box (3 px wider each side at
-    256 px) of a gray `drawing`; `points` are the 68 landmarks in the drawing's pixels."""
+def missing_parts(drawing: np.ndarray, points: np.ndarray, min_ink: int = 20, dark: int = 128) -> list[str]:
+    """The `FACE_PARTS` with fewer than `min_ink` pixels darker than `dark` in their landmarks' box (3 px wider
+    each side at 256 px) of a gray `drawing`; `points` are the 68 landmarks in the drawing's pixels."""
     scale = drawing.shape[0] / 256
     missing = []
     for part, ranges in FACE_PARTS.items():
@@ -124,6 +124,6 @@ def missing_parts(drawing: np.ndarray, points: np.ndarray, min_ink: int = 20) ->
             (box.min(axis=0) - 3 * scale).astype(int),
             (box.max(axis=0) + 3 * scale).astype(int),
         )
-        if np.count_nonzero(drawing[max(top, 0) : bottom + 1, max(left, 0) : right + 1] < 128) < min_ink * scale:
+        if np.count_nonzero(drawing[max(top, 0) : bottom + 1, max(left, 0) : right + 1] < dark) < min_ink * scale:
             missing.append(part)
     return missing

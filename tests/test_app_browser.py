@@ -238,20 +238,24 @@ def test_a_photo_becomes_a_complete_drawing_and_a_face_a_style_redraws_it_and_un
     page.get_by_text("Start from a photo").click()
     page.locator("#photo input[type=file]").set_input_files(str(photo_path))
     drawing = new_canvas(page, before)
-    assert missing_parts(drawing, head.points * drawing.shape[0] / images.PHOTO_SIZE) == []
+    scale = drawing.shape[0] / images.PHOTO_SIZE
+    pencil_grey = 200  # a pencil's lines are grey: anything well darker than its paper (~245) is a stroke
+    assert missing_parts(drawing, head.points * scale, dark=pencil_grey) == [], "strokes at every part of the face"
     expected = images.photo_to_drawing(framed, images.PANEL_STYLE)
     assert np.abs(at_model_size(drawing).astype(int) - expected).mean() < 8, "the panel's drawing of the photo"
     photo_face = settled_face(page, before_face)
     assert not np.array_equal(images.from_data_url(photo_face), images.placeholder()), "a face, not the placeholder"
 
-    other = next(style for label, style in images.style_choices() if style != images.PANEL_STYLE)
+    other = "lineart" if images.PANEL_STYLE != "lineart" else "xdog"
     page.get_by_label(images.STYLE_LABELS[other], exact=True).check()
-    redrawn = at_model_size(new_canvas(page, drawing)).astype(int)
+    redrawn = new_canvas(page, drawing)
     same_photo, first = (
-        np.abs(redrawn - images.photo_to_drawing(framed, other)).mean(),
-        np.abs(redrawn - expected).mean(),
+        np.abs(at_model_size(redrawn).astype(int) - images.photo_to_drawing(framed, other)).mean(),
+        np.abs(at_model_size(redrawn).astype(int) - expected).mean(),
     )
     assert same_photo < 8 < first, f"the same photo in the other style ({same_photo:.1f} vs {first:.1f})"
+    line_art = redrawn if other == "lineart" else drawing
+    assert missing_parts(line_art, head.points * scale) == [], "the line art has every part"
 
     page.locator("#sketch [data-action=undo]").click()
     wait_for(lambda: np.array_equal(canvas_drawing(page), drawing), "undo to bring back the first style's drawing")

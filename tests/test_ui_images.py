@@ -44,10 +44,10 @@ def test_every_slider_is_listed_in_methods_order():
     assert images.edge_controls() == [c for m in STYLES for c in images.EDGE_CONTROLS.get(m, ())]
 
 
-def test_the_panel_offers_every_style_line_art_first():
+def test_the_panel_offers_every_style_pencil_first():
     choices = images.style_choices()
     assert sorted(style for _, style in choices) == sorted(STYLES)
-    assert choices[0] == ("Line art (as drawn)", "lineart")
+    assert choices[0] == ("Pencil", "pencil") == (images.STYLE_LABELS[images.PANEL_STYLE], images.PANEL_STYLE)
 
 
 def test_a_face_style_on_a_photo_without_a_face_is_a_message():
