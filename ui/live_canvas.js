@@ -9,6 +9,8 @@
 // hangs (Gradio's client answers a failed call with `undefined`) is asked again: by the stroke's next
 // move while drawing, else a few times, later each time. The face's title says so meanwhile, so a
 // dropped request never leaves a stale face behind without a word.
+// On a phone the face pane wraps below the canvas, so the face also shows in a thumbnail over a top corner of
+// the canvas (CSS shows it on narrow screens only), which moves to the other corner when the pen comes under it.
 // Other components talk to it through `props.value` (a drawing to load, as a data URL; the page
 // sets it back to the current drawing after each change) and a `seed` event on #sketch.
 
