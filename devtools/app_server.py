@@ -98,12 +98,20 @@ CANVAS_READY = "#sketch[data-ready] canvas"
 drawn in that moment is lost (and selects the page's text instead)."""
 
 
-def open_app(browser: object, url: str, height: int = 1000, timeout_s: float = 60) -> object:
-    """A new 1280-pixel-wide page on the app at `url`, once the canvas takes strokes.
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+"""A phone's browser (an iPhone 12-14 sized screen, touch), for `open_app(..., phone=True)`."""
+
+
+def open_app(browser: object, url: str, height: int = 1000, timeout_s: float = 60, phone: bool = False) -> object:
+    """A new 1280-pixel-wide page on the app at `url` (or a phone's, `PHONE`), once the canvas takes strokes.
 
     `timeout_s` becomes the page's default timeout for every later wait, too.
     """
-    page = browser.new_page(viewport={"width": 1280, "height": height})
+    page = (
+        browser.new_context(**PHONE).new_page()
+        if phone
+        else browser.new_page(viewport={"width": 1280, "height": height})
+    )
     page.set_default_timeout(timeout_s * 1000)
     page.goto(url)
     page.locator(CANVAS_READY).wait_for(state="visible")

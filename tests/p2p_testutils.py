@@ -1,4 +1,5 @@
-"""Shared helpers for the tests: tiny synthetic A|B datasets, tiny generators, the CelebA photos in ../shared.
+"""Shared helpers for the tests: tiny synthetic A|B datasets, tiny generators, the CelebA photos in ../shared,
+the parts a drawing of a face must have.
 
 Everything is small (64×64 images, ngf 8) so that the whole p2p suite runs in
 about a minute on two busy CPU cores.
@@ -16,6 +17,7 @@ import numpy as np
 import pytest
 import torch
 
+from data_prep.landmarks import LEFT_BROW, LEFT_EYE, NOSE_BASE, NOSE_BRIDGE, OUTER_LIPS, RIGHT_BROW, RIGHT_EYE
 from p2p.model import UNetGenerator
 
 # Every p2p test module imports this one: one torch thread keeps the tests from fighting over the (shared) CPU.
@@ -123,3 +125,30 @@ def subprocess_env(**extra: str) -> dict[str, str]:
 
 
 PYTHON = sys.executable
+
+
+FACE_PARTS = {
+    "right brow": [RIGHT_BROW],
+    "left brow": [LEFT_BROW],
+    "right eye": [RIGHT_EYE],
+    "left eye": [LEFT_EYE],
+    "nose": [NOSE_BRIDGE, NOSE_BASE],
+    "mouth": [OUTER_LIPS],
+}
+"""The parts a drawing of a person's photo must have, as landmark ranges (`data_prep.landmarks`)."""
+
+
+def missing_parts(drawing: np.ndarray, points: np.ndarray, min_ink: int = 20, dark: int = 128) -> list[str]:
+    """The `FACE_PARTS` with fewer than `min_ink` pixels darker than `dark` in their landmarks' box (3 px wider
+    each side at 256 px) of a gray `drawing`; `points` are the 68 landmarks in the drawing's pixels."""
+    scale = drawing.shape[0] / 256
+    missing = []
+    for part, ranges in FACE_PARTS.items():
+        box = np.vstack([points[r] for r in ranges])
+        (left, top), (right, bottom) = (
+            (box.min(axis=0) - 3 * scale).astype(int),
+            (box.max(axis=0) + 3 * scale).astype(int),
+        )
+        if np.count_nonzero(drawing[max(top, 0) : bottom + 1, max(left, 0) : right + 1] < dark) < min_ink * scale:
+            missing.append(part)
+    return missing

@@ -9,6 +9,8 @@
 // hangs (Gradio's client answers a failed call with `undefined`) is asked again: by the stroke's next
 // move while drawing, else a few times, later each time. The face's title says so meanwhile, so a
 // dropped request never leaves a stale face behind without a word.
+// On a phone the face pane wraps below the canvas, so the face also shows in a thumbnail over a top corner of
+// the canvas (CSS shows it on narrow screens only), which moves to the other corner when the pen comes under it.
 // Other components talk to it through `props.value` (a drawing to load, as a data URL; the page
 // sets it back to the current drawing after each change) and a `seed` event on #sketch.
 
@@ -23,6 +25,8 @@ const SIDE = canvas.width; // twice the model's input, so strokes look smooth
 const MODEL_SIDE = props.model_side;
 const sketch = element.querySelector("#sketch");
 const faceImage = element.querySelector("#face img");
+const thumb = element.querySelector("#sketch .thumb"); // the face over the canvas, shown on phones only
+const paperBox = element.querySelector("#sketch .paper");
 const download = element.querySelector("#face a");
 const faceTitle = element.querySelector("#face .title");
 const TITLE = faceTitle.textContent;
@@ -97,7 +101,7 @@ async function send() {
   failures = 0;
   faceTitle.textContent = TITLE;
   if (sentEdit === edit) {
-    faceImage.src = url;
+    faceImage.src = thumb.src = url;
     download.href = url;
   }
   if (wanted) requestFace(!stroke);
@@ -134,6 +138,16 @@ function changed() {
 
 // --- drawing ---------------------------------------------------------------------------------
 
+// The thumbnail lets strokes through to the canvas but hides them: it moves to the other top corner
+// when the pen comes under it.
+function dodge(e) {
+  if (!thumb.offsetParent) return; // not shown (wide screens)
+  const box = thumb.getBoundingClientRect();
+  if (e.clientX >= box.left && e.clientX <= box.right && e.clientY >= box.top && e.clientY <= box.bottom) {
+    paperBox.dataset.corner = paperBox.dataset.corner === "left" ? "right" : "left";
+  }
+}
+
 function point(e) {
   const box = canvas.getBoundingClientRect();
   return [((e.clientX - box.left) * SIDE) / box.width, ((e.clientY - box.top) * SIDE) / box.height];
@@ -143,6 +157,7 @@ canvas.addEventListener("pointerdown", (e) => {
   if (e.button !== 0 || stroke) return;
   e.preventDefault();
   canvas.setPointerCapture(e.pointerId); // the stroke goes on when the pen leaves the canvas
+  dodge(e);
   stroke = { ...tool, pointer: e.pointerId, points: [point(e)] };
   actions.push(stroke);
   undone = [];
@@ -153,6 +168,7 @@ canvas.addEventListener("pointerdown", (e) => {
 
 canvas.addEventListener("pointermove", (e) => {
   if (!stroke || e.pointerId !== stroke.pointer) return; // a second finger does not draw
+  dodge(e);
   for (const c of e.getCoalescedEvents ? e.getCoalescedEvents() : [e]) {
     stroke.points.push(point(c));
     drawSegment(stroke, stroke.points.length - 1);

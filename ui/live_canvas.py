@@ -6,9 +6,15 @@ two cores). Here the page sends the 256-pixel drawing as a data URL straight to
 a Python server function and shows the data URL it returns (tens of ms).
 The drawing logic is `live_canvas.js`, the look `live_canvas.css`.
 
+On a phone the face pane wraps below the canvas, out of sight while a finger
+draws; there a thumbnail of the face (`.thumb`) sits over a top corner of the
+canvas, moving to the other corner when the pen comes under it. Wider screens
+never show it, so the desktop layout is the two panes side by side.
+
 Hooks for other components and for tests: the drawing surface is the `<canvas>`
-in `#sketch`, the face the `<img>` in `#face`; `props.value` carries drawings
-into the canvas (and holds the current one); `SEED_JS` tells it a new seed.
+in `#sketch`, the face the `<img>` in `#face` (and `#sketch .thumb` on a phone);
+`props.value` carries drawings into the canvas (and holds the current one);
+`SEED_JS` tells it a new seed.
 """
 
 from __future__ import annotations
@@ -38,7 +44,10 @@ TEMPLATE = """
       <button type="button" data-action="redo" title="Redo (Ctrl+Shift+Z)">↷ Redo</button>
       <button type="button" data-action="clear">Clear</button>
     </div>
-    <canvas width="{side}" height="{side}" aria-label="Drawing canvas: draw a face with the pen"></canvas>
+    <div class="paper">
+      <canvas width="{side}" height="{side}" aria-label="Drawing canvas: draw a face with the pen"></canvas>
+      <img class="thumb" alt="" aria-hidden="true" src="${{placeholder}}">
+    </div>
   </div>
   <div id="face" class="pane">
     <span class="title" aria-live="polite">Generated face</span>
