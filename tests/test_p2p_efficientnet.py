@@ -5,7 +5,7 @@ of ImageNet's class names. Measured with these (softmax of the top class, inputs
 mean-std): cheetah.jpg cheetah 0.90 / 0.95, cheetah1.jpg cheetah 0.73 / 0.76, lion.jpg lion 0.88 / 0.80,
 tower.jpg bell-cot 0.26 / 0.15, groot.jpeg (a figurine) totem pole 0.12 / mask 0.44; CelebA photos get
 person-adjacent classes either way (wig, bikini, neck brace, suit, ...). Classification alone cannot tell
-the two normalisations apart; the first batch norm's statistics can: see the last test.
+the two normalisations apart; the first batch norm's statistics can (the spread test below).
 """
 
 from __future__ import annotations
