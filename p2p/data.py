@@ -6,7 +6,7 @@ A (left half) is the drawing, B (right half) the photo, as written by
 fly, `data_prep.augment.augment_drawing`'s stroke augmentations for the
 drawing's style (from the file name: `{stem}_{method}.jpg`). The boxes of the eyes and the mouth that
 `data_prep.build` stores with each pair in DATA/manifest.json go through the same jitter (a flip swaps the
-left and the right eye) for the eye and mouth critics (`p2p.components`). Every random
+left and the right eye) for the eye and mouth critics (`p2p.critics.components`). Every random
 choice comes from a generator seeded by (seed, epoch, index), so a run is
 reproducible and a resumed run sees the same samples it would have seen.
 """
@@ -23,11 +23,11 @@ from torch.utils.data import Dataset
 
 from data_prep.augment import augment_drawing, style_of
 from data_prep.imageio import IMAGE_SUFFIXES
-from p2p.components import COMPONENTS, MIRRORED
+from p2p.critics.components import COMPONENTS, MIRRORED
 from p2p.tensors import drawing_to_tensor, image_to_tensor
 
 NO_BOXES = np.zeros((len(COMPONENTS), 4), np.float32)
-"""A pair without component boxes: empty boxes, which `p2p.components.has_box` leaves out."""
+"""A pair without component boxes: empty boxes, which `p2p.critics.components.has_box` leaves out."""
 
 
 def list_pairs(root: str | Path, split: str) -> list[Path]:

@@ -18,7 +18,7 @@ the face at 128 px, hinge loss, DiffAugment colour, translation and cutout (`--l
 beside the conditional PatchGAN's 1, which checks that the face matches the drawing; `--gan-mode none`
 leaves it alone); a perceptual loss on the same features (`--lambda-perceptual`), so that a lower
 `--lambda-l1` need not paint the average photo; GFPGAN's eye and mouth critics on crops at the boxes the
-dataset's manifest gives each pair (`--lambda-components`). See `p2p.projected` and `p2p.components`.
+dataset's manifest gives each pair (`--lambda-components`). See `p2p.critics.projected` and `p2p.critics.components`.
 
 Outputs in --out: `checkpoint.pt` (everything needed to resume, see
 `p2p.checkpoint`; written every --save-every-min minutes, on Ctrl-C / SIGTERM and
@@ -59,11 +59,17 @@ from tqdm import tqdm
 
 from p2p import checkpoint
 from p2p.checkpoint import TrainState
-from p2p.components import COMPONENTS, ComponentCritics, has_box
+from p2p.critics.components import COMPONENTS, ComponentCritics, has_box
+from p2p.critics.efficientnet import pretrained_efficientnet
+from p2p.critics.projected import (
+    PROJECTED_SIZE,
+    ProjectedDiscriminator,
+    colour_augment,
+    image_features,
+    perceptual_loss,
+)
 from p2p.data import PairedDataset
-from p2p.efficientnet import pretrained_efficientnet
 from p2p.model import MultiscaleDiscriminator, UNetGenerator
-from p2p.projected import PROJECTED_SIZE, ProjectedDiscriminator, colour_augment, image_features, perceptual_loss
 from p2p.tensors import cpu_has_bf16, tensor_to_image
 from p2p.weights import CheckpointError, export_generator, load_generator
 

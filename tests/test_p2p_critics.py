@@ -1,5 +1,5 @@
-"""p2p.projected and p2p.components: the pretrained-feature critic, the perceptual loss, the eye and mouth
-critics and their crops, on small real tensors (the frozen network is the real one)."""
+"""p2p.critics.projected and p2p.critics.components: the pretrained-feature critic, the perceptual loss, the eye
+and mouth critics and their crops, on small real tensors (the frozen network is the real one)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import pytest
 import torch
 from p2p_testutils import face_boxes, face_pair
 
-from p2p.components import COMPONENT_SIZE, ComponentCritics, crop_squares, has_box
-from p2p.efficientnet import EfficientNetLite0, pretrained_efficientnet
-from p2p.projected import (
+from p2p.critics.components import COMPONENT_SIZE, ComponentCritics, crop_squares, has_box
+from p2p.critics.efficientnet import EfficientNetLite0, pretrained_efficientnet
+from p2p.critics.projected import (
     PROJECTED_SIZE,
     ProjectedDiscriminator,
     colour_augment,

@@ -9,7 +9,7 @@ import pytest
 import torch
 from p2p_testutils import make_dataset
 
-from p2p.components import COMPONENTS, has_box
+from p2p.critics.components import COMPONENTS, has_box
 from p2p.data import PairedDataset
 
 EYE_RGB = torch.tensor([40, 30, 30]) / 127.5 - 1  # face_pair's eyes

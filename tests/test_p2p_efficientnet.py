@@ -1,4 +1,4 @@
-"""p2p.efficientnet: the ImageNet weights load into our definition, name ImageNet photos, and want [-1, 1].
+"""p2p.critics.efficientnet: the ImageNet weights load into our definition, name ImageNet photos, and want [-1, 1].
 
 The photos are the few ImageNet-like ones gradio (an app dependency) ships in its media assets, with its copy
 of ImageNet's class names. Measured with these (softmax of the top class, inputs in [-1, 1] / ImageNet
@@ -19,8 +19,8 @@ import pytest
 import torch
 from p2p_testutils import CELEBA
 
-from p2p import efficientnet
-from p2p.efficientnet import EfficientNetLite0, pretrained_efficientnet
+from p2p.critics import efficientnet
+from p2p.critics.efficientnet import EfficientNetLite0, pretrained_efficientnet
 
 GRADIO_MEDIA = Path(importlib.util.find_spec("gradio").submodule_search_locations[0]) / "media_assets"
 PHOTOS = {"cheetah.jpg": "cheetah", "cheetah1.jpg": "cheetah", "lion.jpg": "lion"}

@@ -14,7 +14,8 @@ import pytest
 import torch
 from p2p_testutils import PYTHON, REPO_ROOT, TINY_TRAIN_FLAGS, make_dataset, subprocess_env
 
-from p2p import efficientnet, train
+from p2p import train
+from p2p.critics import efficientnet
 from p2p.train import TrainConfig, Trainer, gan_loss, lr_factor
 from p2p.weights import load_generator
 

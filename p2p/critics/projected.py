@@ -1,4 +1,4 @@
-"""A critic and a loss that look through a frozen ImageNet network (`p2p.efficientnet`), for training.
+"""A critic and a loss that look through a frozen ImageNet network (`p2p.critics.efficientnet`), for training.
 
 * `ProjectedDiscriminator`: Projected GAN (Sauer et al., NeurIPS 2021). The feature maps at the ends of four
   stages of EfficientNet-Lite0 are mixed by fixed random 1×1 convolutions across channels (CCM) and,
@@ -19,7 +19,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch.nn.utils.parametrizations import spectral_norm
 
-from p2p.efficientnet import EfficientNetLite0
+from p2p.critics.efficientnet import EfficientNetLite0
 
 FEATURE_BLOCKS = (2, 4, 10, 15)
 """EfficientNet-Lite0 blocks whose outputs are used (24, 40, 112, 320 channels at 1/4 ... 1/32 of the image

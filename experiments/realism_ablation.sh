@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Realism ablation at equal CPU time: the critics on frozen ImageNet features (--lambda-projected), the perceptual
+# loss on the same features (--lambda-perceptual) with L1 at 100 / 10 / 1, and the eye and mouth critics
+# (--lambda-components), each a fine-tune of the bundled generator on the combined data, against the bundled
+# recipe continued for the same CPU time. Every run has the same seed, data order and CPU budget (p2p.train
+# --cpu-minutes counts this process's CPU time, so runs compare fairly on a shared machine).
+#
+#   bash experiments/realism_ablation.sh            # every variant, then the evaluation of each
+#   CPU_MINUTES=2 EVAL_ARGS="--quick --limit 20 --splits 1" bash experiments/realism_ablation.sh   # a quick check
+#
+# Resumable: a variant that spent its budget is not trained again (an interrupted one resumes), an evaluation
+# whose metrics.json exists is not run again. Results: runs/ablation/*/eval/metrics.json, a scoreboard, and a sheet of mouse drawings.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON=${PYTHON:-.venv/bin/python}
+DATA=${DATA:-data/celeba-combined}        # python -m data_prep.build ../shared/data/faces/celeba ../shared/data/faces/celeba_more data/celeba-combined
+OUT=${OUT:-runs/ablation}
+CPU_MINUTES=${CPU_MINUTES:-120}           # per variant, CPU time of the training process
+THREADS=${THREADS:-2}
+EVAL_ARGS=${EVAL_ARGS:---quick}
+SKETCHES=${SKETCHES:-../shared/data/sketches_dev}
+
+# The bundled model's architecture and losses, warm-started from it with a fresh discriminator (its GPU phase's
+# LSGAN), a constant learning rate: only the variant's flags differ between runs.
+COMMON=(--data "$DATA" --init-from checkpoints/sketch2face-celeba --ngf 32 --ndf 64 --d-scales 2 --lambda-fm 10
+  --ema 0.999 --z-dim 8 --lambda-ms 1 --gan-mode lsgan --batch-size 2 --lr 1e-4 --steps 1000000 --decay-from 1
+  --workers 1 --seed 0 --cpu-minutes "$CPU_MINUTES" --sample-every 500)
+
+declare -A VARIANTS=(
+  [base]=""
+  [proj-l100]="--lambda-projected 1 --lambda-perceptual 1 --d-augment"
+  [proj-l10]="--lambda-projected 1 --lambda-perceptual 1 --d-augment --lambda-l1 10"
+  [proj-l1]="--lambda-projected 1 --lambda-perceptual 1 --d-augment --lambda-l1 1"
+  [proj-l10-comp]="--lambda-projected 1 --lambda-perceptual 1 --d-augment --lambda-l1 10 --lambda-components 1"
+)
+ORDER=(base proj-l100 proj-l10 proj-l1 proj-l10-comp)
+
+for name in "${ORDER[@]}"; do
+  run=$OUT/$name
+  [ -f "$run/trained" ] && continue # its CPU budget is spent (a stopped run resumes and spends the rest anew)
+  resume=()
+  [ -f "$run/checkpoint.pt" ] && resume=(--resume)
+  echo "== train $name: ${VARIANTS[$name]:-(the bundled recipe)}"
+  # shellcheck disable=SC2086  # the variant's flags are words
+  OMP_NUM_THREADS=$THREADS "$PYTHON" -m p2p.train "${COMMON[@]}" --out "$run" ${VARIANTS[$name]} "${resume[@]}"
+  touch "$run/trained"
+done
+
+mouse=tests/data/mouse_drawings
+for name in "${ORDER[@]}"; do
+  run=$OUT/$name
+  [ -f "$run/eval/metrics.json" ] && continue
+  echo "== evaluate $name"
+  folders=(--drawings "mouse=$mouse")
+  [ -d "$SKETCHES" ] && folders+=(--sketches "$SKETCHES")
+  # shellcheck disable=SC2086
+  "$PYTHON" -m evaluation.evaluate --data "$DATA" --checkpoint "$run/generator" --out "$run/eval" \
+    "${folders[@]}" $EVAL_ARGS
+done
+
+evals=() generators=()
+for name in "${ORDER[@]}"; do evals+=("$OUT/$name/eval") generators+=("$OUT/$name/generator"); done
+"$PYTHON" -m evaluation.scoreboard "${evals[@]}" | tee "$OUT/scoreboard.md"
+"$PYTHON" -m evaluation.compare "$mouse" checkpoints/sketch2face-celeba "${generators[@]}" --seeds 0 --count 6 \
+  --out "$OUT/mouse_sheet.jpg"
