@@ -23,10 +23,12 @@ from typing import Any
 
 import gradio as gr
 import numpy as np
+from gradio.utils import get_upload_folder
 
 from p2p.inference import FaceGenerator
 from p2p.weights import MODEL_ENV_VAR, CheckpointError
-from ui import images, seeds
+from ui import images, memory, seeds
+from ui.cache_files import png_in_cache
 from ui.live_canvas import SEED_JS, live_canvas
 
 EXAMPLES = sorted((Path(__file__).resolve().parent / "examples").glob("*.png"))
@@ -60,6 +62,7 @@ def build_demo(generator: FaceGenerator) -> gr.Blocks:
     """The app's UI around one loaded generator."""
 
     model_turn = threading.Lock()  # server functions skip the queue: one forward pass at a time, not 2 cores / N
+    cache = get_upload_folder()  # images are returned as files already there (`ui.cache_files`: why)
 
     def face(request: dict) -> str:
         """The canvas's server function: the face for its drawing and seed, as a PNG data URL."""
@@ -69,22 +72,23 @@ def build_demo(generator: FaceGenerator) -> gr.Blocks:
         return images.to_data_url(face)
 
     @_user_errors
-    def generate(drawing: str | None, seed: int) -> np.ndarray:
+    def generate(drawing: str | None, seed: int) -> str:
         """The face for a drawing (dark lines on light paper, any size) and a noise seed."""
-        return images.face(generator, images.load_upload(drawing) if drawing else None, seed)
+        return png_in_cache(images.face(generator, images.load_upload(drawing) if drawing else None, seed), cache)
 
     @_user_errors
-    def show_samples(drawing: str | None, seed: int) -> tuple[list, list[int]]:
+    def show_samples(drawing: str | None, seed: int) -> tuple[list[tuple[str, str]], list[int]]:
         sample_seeds = seeds.sample_seeds(seed, 4)
-        return images.samples(generator, images.from_data_url(drawing) if drawing else None, sample_seeds), sample_seeds
+        faces = images.samples(generator, images.from_data_url(drawing) if drawing else None, sample_seeds)
+        return [(png_in_cache(face, cache), caption) for face, caption in faces], sample_seeds
 
     def pick_sample(sample_seeds: list[int], evt: gr.SelectData) -> int:
         return sample_seeds[evt.index]
 
     @_user_errors
-    def use_photo(path: str) -> tuple[np.ndarray, np.ndarray]:
+    def use_photo(path: str) -> tuple[np.ndarray, str]:
         photo = images.load_photo(path)
-        return photo, photo
+        return photo, png_in_cache(photo, cache, "photo")
 
     @_user_errors
     def redraw_lines(photo: np.ndarray | None, method: str, *values: float) -> str:
@@ -109,7 +113,6 @@ def build_demo(generator: FaceGenerator) -> gr.Blocks:
             columns=4,
             height="auto",
             allow_preview=False,
-            format="png",
             elem_id="samples",
         )
         sample_seeds = gr.State([])
@@ -147,7 +150,7 @@ def build_demo(generator: FaceGenerator) -> gr.Blocks:
         seed.change(None, seed, None, js=SEED_JS)
         # The documented API: no trigger in the page; gradio_client sends a drawing file and a seed.
         drawing_file = gr.File(label="Drawing", visible=False)
-        api_face = gr.Image(label="Face", format="png", visible=False)
+        api_face = gr.Image(label="Face", visible=False)  # `generate` returns a PNG file already in the cache
         gr.on([], generate, [drawing_file, seed], api_face, api_name="generate", **MODEL_SLOT)
 
         dice.click(seeds.random_seed, None, seed, api_name="random_seed", **PRIVATE)
@@ -168,8 +171,15 @@ SAMPLES_CSS = "#samples .grid-wrap { min-height: 0; }"
 """The samples are one row of four: Gradio's gallery would keep 450 px, an empty band under them, on wide screens."""
 
 
+QUEUE_SIZE = 64
+"""Requests that may wait in the queue; one more is told "Queue is full! Please try again." instead of waiting.
+Two busy cores answer ~5 `/generate` calls a second, so the last of 64 waits ~15 s (benchmarks/bench_soak.py).
+Smaller limits answer fewer faces under overload: every refused call has already uploaded its drawing."""
+
+
 def launch(demo: gr.Blocks, **kwargs: Any) -> None:
-    """Start the server with the app's upload cap and CSS; kwargs go to `Blocks.launch` (port, threading...)."""
+    """Start the server with the app's queue limits, upload cap and CSS; kwargs go to `Blocks.launch` (port...)."""
+    demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=1)  # 1: the model's events share one slot anyway
     demo.launch(max_file_size=images.MAX_UPLOAD_BYTES, css=SAMPLES_CSS, **kwargs)
 
 
@@ -184,6 +194,7 @@ def main() -> None:
             f"checkpoints/sketch2face-celeba/, or point {MODEL_ENV_VAR} at a checkpoint folder or Hub id:\n"
             f"  {MODEL_ENV_VAR}=runs/my-model/generator python app.py"
         )
+    memory.limit_malloc_arenas()  # before the server starts its threads
     launch(build_demo(generator))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import unquote
 
 import cv2
 import numpy as np
@@ -16,6 +17,7 @@ import pytest
 from p2p_testutils import CELEBA, missing_parts, needs_faces
 
 from data_prep.head import find_head
+from data_prep.imageio import load_image
 from devtools.app_server import CHROMIUM, launch_chromium, open_app
 from examples.face_strokes import face_strokes, replay
 from ui import images
@@ -322,3 +324,52 @@ def test_on_a_phone_the_face_stays_in_sight_while_a_finger_draws(browser, app_se
         assert left["x"] + left["width"] < box["x"] + box["width"] / 2 < right["x"], "the thumbnail made way"
     finally:
         page.context.close()
+
+
+THUMBNAILS = """() => [...document.querySelectorAll('#samples .thumbnail-item img')].map(img => {
+  if (!img.complete) return [img.src, 0, 0];
+  if (!img.naturalWidth) return [img.src, -1, 0];
+  const canvas = document.createElement('canvas');
+  [canvas.width, canvas.height] = [img.naturalWidth, img.naturalHeight];
+  const context = canvas.getContext('2d');
+  context.drawImage(img, 0, 0);
+  const rgba = context.getImageData(0, 0, canvas.width, canvas.height).data;
+  let sum = 0;
+  for (let i = 0; i < rgba.length; i++) if (i % 4 !== 3) sum += rgba[i];
+  return [img.src, img.naturalWidth, sum];
+})"""
+"""Each sample thumbnail as shown: its URL, its width once loaded (0 while not, -1 if broken) and its RGB sum."""
+
+
+def test_people_asking_for_the_same_samples_at_once_all_see_them_whole(page, app_server):
+    """The sample strip's faces are files: pages showing the same faces at once each get every file whole."""
+    pages = [open_app(page.context.browser, app_server, timeout_s=WAIT_S) for _ in range(4)]
+    try:
+        for other in pages:
+            blank = settled_face(other, None)
+            other.locator("#examples .gallery-item").first.click()
+            settled_face(other, blank)
+        shown: dict[str, tuple[int, int]] = {}
+        for seed in (100, 200, 300):
+            for other in pages:
+                set_seed(other, seed)
+            for other in pages:  # as close together as the pages allow
+                other.get_by_text("Show 4 more samples").click()
+            for other in pages:
+                wanted = f"seed {seed + 1}"
+
+                def loaded(other: object = other, wanted: str = wanted) -> list | None:
+                    thumbs = other.evaluate(THUMBNAILS)
+                    assert all(width >= 0 for _, width, _ in thumbs), f"a broken sample image: {thumbs}"
+                    fresh = len(thumbs) == 4 and wanted in other.locator("#samples").inner_text()
+                    return thumbs if fresh and all(width for _, width, _ in thumbs) else None
+
+                for src, width, rgb_sum in wait_for(loaded, f"four whole samples for {wanted}"):
+                    shown.setdefault(src, (width, rgb_sum))
+                    assert shown[src] == (width, rgb_sum), f"{src} differs from page to page"
+        for src, (width, rgb_sum) in shown.items():  # each as the server wrote it
+            face = load_image(unquote(src.split("/file=", 1)[1]))
+            assert (width, rgb_sum) == (face.shape[1], int(face.sum())), src
+    finally:
+        for other in pages:
+            other.close()

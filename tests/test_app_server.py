@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import numpy as np
 import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
+from gradio_client.utils import QueueError
 
 import app
 from data_prep.imageio import load_image
@@ -217,3 +219,61 @@ def test_missing_model_stops_the_app_at_startup_with_instructions(monkeypatch, t
         app.main()
     message = str(stop.value.code)
     assert "no-such-model" in message and MODEL_ENV_VAR in message and "Train" in message
+
+
+def many_clients_at_once(url: str, downloads: Path, ask: Callable[[Client], bytes], clients: int = 8, calls: int = 20):
+    """The distinct answers of `clients` clients each calling `ask(client)` `calls` times at once, and their errors."""
+
+    def session(i: int) -> list[bytes | str]:
+        client = Client(url, verbose=False, download_files=str(downloads / f"client-{i}"), analytics_enabled=False)
+        answers = []
+        for _ in range(calls):
+            try:
+                answers.append(ask(client))
+            except Exception as err:  # a cut-short download or an empty file: what this counts
+                answers.append(f"{type(err).__name__}: {err}")
+        return answers
+
+    with ThreadPoolExecutor(clients) as pool:
+        answers = [answer for answers in pool.map(session, range(clients)) for answer in answers]
+    return {a for a in answers if isinstance(a, bytes)}, [a for a in answers if isinstance(a, str)]
+
+
+def test_many_clients_asking_for_the_same_face_all_get_it_whole(app_server, tmp_path, drawing_file):
+    """Identical faces share one cached file: none may be cut short or emptied while another client downloads it."""
+
+    def face(client: Client) -> bytes:
+        return generate(client, drawing_file, 3).tobytes()
+
+    expected = face(Client(app_server, verbose=False, download_files=str(tmp_path), analytics_enabled=False))
+    faces, errors = many_clients_at_once(app_server, tmp_path, face)
+    assert errors == [] and faces == {expected}, errors[:3]
+
+
+def test_many_clients_asking_for_the_same_samples_all_get_them_whole(app_server, tmp_path, face_drawing):
+    """The sample strip goes through files too: the same four faces for everyone, none cut short."""
+    drawing = images.to_data_url(face_drawing)
+
+    def strip(client: Client) -> bytes:
+        return b"".join(
+            load_image(item["image"]).tobytes() for item in client.predict(drawing, 41, api_name="/samples")
+        )
+
+    expected = strip(Client(app_server, verbose=False, download_files=str(tmp_path), analytics_enabled=False))
+    strips, errors = many_clients_at_once(app_server, tmp_path, strip, calls=10)
+    assert errors == [] and strips == {expected}, errors[:3]
+
+
+def test_more_clients_than_the_queue_holds_each_get_their_face_or_a_busy_message(app_server, tmp_path, drawing_file):
+    """Overload: every call ends, within a bounded time, in the right face or "Queue is full! Please try again."."""
+    expected = generate(Client(app_server, verbose=False, download_files=str(tmp_path)), drawing_file, 4).tobytes()
+
+    def face_or_busy(client: Client) -> bytes:
+        job = client.submit(handle_file(drawing_file), 4, api_name="/generate")
+        try:
+            return load_image(job.result(timeout=120)).tobytes()
+        except QueueError:
+            return b"busy"
+
+    answers, errors = many_clients_at_once(app_server, tmp_path, face_or_busy, clients=app.QUEUE_SIZE + 8, calls=2)
+    assert errors == [] and answers <= {expected, b"busy"} and expected in answers, errors[:3]

@@ -148,14 +148,19 @@ def drawing_url(path: str | os.PathLike) -> str:
     return to_data_url(load_image(path))
 
 
-def to_data_url(image: np.ndarray) -> str:
-    """A gray or RGB uint8 image as a PNG data URL: lossless, with zlib's fast run-length setting (a few ms)."""
+def to_png(image: np.ndarray) -> bytes:
+    """A gray or RGB uint8 image as PNG bytes: lossless, with zlib's fast run-length setting (a few ms)."""
     pixels = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
     options = [cv2.IMWRITE_PNG_COMPRESSION, 1, cv2.IMWRITE_PNG_STRATEGY, cv2.IMWRITE_PNG_STRATEGY_RLE]
     ok, png = cv2.imencode(".png", pixels, options)
     if not ok:
         raise ValueError(f"cannot encode a {image.shape} {image.dtype} image as PNG")
-    return PNG_PREFIX + base64.b64encode(png.tobytes()).decode("ascii")
+    return png.tobytes()
+
+
+def to_data_url(image: np.ndarray) -> str:
+    """A gray or RGB uint8 image as a PNG data URL (`to_png`)."""
+    return PNG_PREFIX + base64.b64encode(to_png(image)).decode("ascii")
 
 
 def from_data_url(url: str) -> np.ndarray:
