@@ -49,7 +49,7 @@ import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
@@ -61,6 +61,7 @@ from data_prep.identities import read_identities
 from data_prep.imageio import JPEG_QUALITY, ImageLoadError, load_image
 from evaluation import metrics, realism
 from evaluation.likeness import PER_FACE_FILE, Likeness, PerFace, face_mask, read_face
+from evaluation.realism import PER_SAMPLE, SEED_PER_DRAWING, Realism, Sample
 from evaluation.sheets import drawing_files, sheet, spread, tile, write_png
 from p2p.arguments import count
 from p2p.data import list_pairs, painted_backdrops, read_pair
@@ -75,9 +76,6 @@ SKETCH_TILE = 64
 SKETCH_COLUMNS = 4  # (drawing, face, face) cells per row of a folder's sheet
 SKETCH_CELLS = 12  # drawings on a folder's sheet, spread over the folder
 QUICK_LIMIT = 200
-PER_SAMPLE = 300  # images per sample in a two-sample test: a few hundred keeps it to seconds on a CPU
-SELECTION_SEED = 0  # which images a capped sample keeps
-SEED_PER_DRAWING = 1_000_000  # drawing i of a set also gets a face of seed SEED_PER_DRAWING + i
 DARK_BACKDROP = 128  # a backdrop darker than mid grey (`metrics.backdrop`): murk behind a drawing's face
 
 
@@ -123,67 +121,6 @@ def mean(values: Iterable[float]) -> float | None:
     values = list(values)
     value = float(np.mean(values)) if values else float("nan")
     return value if np.isfinite(value) else None
-
-
-@dataclass
-class Sample:
-    """One side of a two-sample test: images as stored (JPEG, at the largest test size), each one's group
-    (the person, or the file when the person is unknown) and tag (the drawing style, or "")."""
-
-    size: int
-    images: list[np.ndarray] = field(default_factory=list)
-    groups: list[str] = field(default_factory=list)
-    tags: list[str] = field(default_factory=list)
-
-    def add(self, image: np.ndarray, group: str, generated: bool, tag: str = "") -> None:
-        """Generated faces go through the JPEG compression the dataset's photos went through."""
-        stored = realism.jpeg_roundtrip(image, JPEG_QUALITY) if generated else image
-        self.images.append(cv2.resize(stored, (self.size, self.size), interpolation=cv2.INTER_AREA))
-        self.groups.append(group)
-        self.tags.append(tag)
-
-    def capped(self, count: int) -> Sample:
-        """At most `count` of the images, a fixed random choice (`kept`)."""
-        if len(self.images) <= count:
-            return self
-        keep = kept(len(self.images), count)
-        return Sample(self.size, *([items[i] for i in keep] for items in (self.images, self.groups, self.tags)))
-
-
-def kept(total: int, count: int) -> list[int]:
-    """Which of `total` items a sample capped at `count` keeps: all, or a fixed random choice, in order."""
-    if total <= count:
-        return list(range(total))
-    return sorted(np.random.default_rng(SELECTION_SEED).permutation(total)[:count])
-
-
-@dataclass(frozen=True)
-class Realism:
-    """How the two-sample tests are run: the same for every set, so their accuracies compare."""
-
-    sizes: tuple[int, ...]
-    per_sample: int
-    splits: int = realism.SPLITS
-
-    def test(self, generated: Sample, real: Sample, all_sizes: bool = True) -> dict[str, object]:
-        """Two-sample test accuracy at each size (or the first only), with the accuracy per tag when the
-        generated images have several, or why there is no test (too few images or groups)."""
-        generated, real = generated.capped(self.per_sample), real.capped(self.per_sample)
-        tags = generated.tags if len(set(generated.tags)) > 1 else None
-        try:
-            return {
-                str(size): realism.two_sample_test(
-                    generated.images, generated.groups, real.images, real.groups, size, tags, splits=self.splits
-                )
-                for size in self.sizes[: None if all_sizes else 1]
-            }
-        except ValueError as err:
-            return {"skipped": str(err)}
-
-    def accuracies(self, generated: Sample, real: Sample) -> dict[str, float] | dict[str, str]:
-        """Only the accuracy at each size (or why there is no test)."""
-        result = self.test(generated, real)
-        return result if "skipped" in result else {size: test["accuracy"] for size, test in result.items()}
 
 
 @dataclass(frozen=True)
@@ -246,7 +183,7 @@ def control_photos(data: Path, split: str, size: int, count: int) -> Sample | No
         return None
     unique = unique_photos(data, files)
     picks = sorted(unique)
-    picks = [picks[i] for i in sorted(np.random.default_rng(SELECTION_SEED).permutation(len(picks))[:count])]
+    picks = [picks[i] for i in realism.kept(len(picks), count)]
     return photo_sample([unique[photo] for photo in picks], size)
 
 

@@ -10,7 +10,7 @@ and turned into a face by the shipped generator, a seed of its own per drawing.
 Each face is compared with the framed photo: dlib's same-person share and landmark
 error (`evaluation.likeness`; a photo a style cannot draw counts as no face), and
 realism by the classifier two-sample test of the faces against the photos
-(`evaluation.evaluate.Realism`, as the full evaluation runs it). "lineart (training mix)"
+(`evaluation.realism.Realism`, as the full evaluation runs it). "lineart (training mix)"
 is the line art the panel drew before: training's random choice of parts, kept as
 the reference the complete drawing has to beat. Prints a Markdown table and writes
 `photo_styles.json` to --out.
@@ -31,8 +31,8 @@ from data_prep.build import parse_args as build_args
 from data_prep.build import plan
 from data_prep.edges import NoFaceFound, edge_defaults, extract_edges
 from data_prep.imageio import list_files
-from evaluation.evaluate import PER_SAMPLE, SEED_PER_DRAWING, Realism, Sample, fmt
 from evaluation.likeness import Likeness, read_face
+from evaluation.realism import PER_SAMPLE, SEED_PER_DRAWING, Realism, Sample
 from p2p.inference import FaceGenerator
 from ui import images
 
@@ -42,10 +42,15 @@ SIZES = (64, 128)
 BATCH = 8
 
 
+def fmt(value: object, spec: str) -> str:
+    """A table cell: the value in `spec`, or "-" where there is none."""
+    return "-" if value is None else format(value, spec)
+
+
 def validation_photos(src: Path, per_person: int) -> list[tuple[Path, str]]:
     """(photo, person) for the first `per_person` photos (by name) of each validation person of a default build."""
-    src = src.resolve()
-    jobs, _ = plan(build_args([str(src), "unused"]), src, list_files(src))
+    args = build_args([str(src.resolve()), "unused"])
+    jobs, _ = plan(args, {folder: list_files(folder.path) for folder in args.folders})
     by_person: dict[str, list[Path]] = defaultdict(list)
     for job in sorted(jobs, key=lambda job: job.name):
         if job.split == "val" and len(by_person[job.group]) < per_person:

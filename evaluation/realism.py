@@ -23,6 +23,7 @@ import hashlib
 import io
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -30,11 +31,16 @@ import torch
 from PIL import Image
 from torch import nn
 
+from data_prep.imageio import JPEG_QUALITY
+
 STEPS = 150  # optimiser steps per fold, whatever the sample size: small samples are still learnt
 SPLITS = 4  # halvings of the people; split 0 is the one test of evaluations before 2026-12-05
 BATCH_SIZE = 32
 LEARNING_RATE = 2e-3
 WIDTHS = (16, 32, 64, 128)  # four stride-2 convolutions, then global average pooling
+PER_SAMPLE = 300  # images per sample in a two-sample test: a few hundred keeps it to seconds on a CPU
+SELECTION_SEED = 0  # which images a capped sample keeps
+SEED_PER_DRAWING = 1_000_000  # drawing i of a set also gets a face of seed SEED_PER_DRAWING + i
 
 
 def jpeg_roundtrip(rgb: np.ndarray, quality: int) -> np.ndarray:
@@ -178,3 +184,64 @@ def two_sample_test(
         tags = np.asarray(generated_tags)
         result["by_tag"] = {str(t): float((caught[tags == t].mean() + passed) / 2) for t in sorted(set(tags))}
     return result
+
+
+@dataclass
+class Sample:
+    """One side of a two-sample test: images as stored (JPEG, at the largest test size), each one's group
+    (the person, or the file when the person is unknown) and tag (the drawing style, or "")."""
+
+    size: int
+    images: list[np.ndarray] = field(default_factory=list)
+    groups: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+
+    def add(self, image: np.ndarray, group: str, generated: bool, tag: str = "") -> None:
+        """Generated faces go through the JPEG compression the dataset's photos went through."""
+        stored = jpeg_roundtrip(image, JPEG_QUALITY) if generated else image
+        self.images.append(cv2.resize(stored, (self.size, self.size), interpolation=cv2.INTER_AREA))
+        self.groups.append(group)
+        self.tags.append(tag)
+
+    def capped(self, count: int) -> Sample:
+        """At most `count` of the images, a fixed random choice (`kept`)."""
+        if len(self.images) <= count:
+            return self
+        keep = kept(len(self.images), count)
+        return Sample(self.size, *([items[i] for i in keep] for items in (self.images, self.groups, self.tags)))
+
+
+def kept(total: int, count: int) -> list[int]:
+    """Which of `total` items a sample capped at `count` keeps: all, or a fixed random choice, in order."""
+    if total <= count:
+        return list(range(total))
+    return sorted(np.random.default_rng(SELECTION_SEED).permutation(total)[:count])
+
+
+@dataclass(frozen=True)
+class Realism:
+    """How the two-sample tests are run: the same for every set, so their accuracies compare."""
+
+    sizes: tuple[int, ...]
+    per_sample: int
+    splits: int = SPLITS
+
+    def test(self, generated: Sample, real: Sample, all_sizes: bool = True) -> dict[str, object]:
+        """Two-sample test accuracy at each size (or the first only), with the accuracy per tag when the
+        generated images have several, or why there is no test (too few images or groups)."""
+        generated, real = generated.capped(self.per_sample), real.capped(self.per_sample)
+        tags = generated.tags if len(set(generated.tags)) > 1 else None
+        try:
+            return {
+                str(size): two_sample_test(
+                    generated.images, generated.groups, real.images, real.groups, size, tags, splits=self.splits
+                )
+                for size in self.sizes[: None if all_sizes else 1]
+            }
+        except ValueError as err:
+            return {"skipped": str(err)}
+
+    def accuracies(self, generated: Sample, real: Sample) -> dict[str, float] | dict[str, str]:
+        """Only the accuracy at each size (or why there is no test)."""
+        result = self.test(generated, real)
+        return result if "skipped" in result else {size: test["accuracy"] for size, test in result.items()}

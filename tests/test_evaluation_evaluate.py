@@ -13,7 +13,7 @@ import pytest
 from p2p_testutils import make_dataset, tiny_generator, write_drawings
 
 from data_prep.imageio import load_image
-from evaluation import evaluate, scoreboard, sheets
+from evaluation import evaluate, realism, scoreboard, sheets
 from p2p.data import list_pairs, read_pair
 from p2p.inference import FaceGenerator
 
@@ -271,8 +271,8 @@ def test_folders_are_also_tested_against_the_re_framed_photos_when_asked(
 
 
 def test_a_capped_sample_keeps_a_fixed_choice_of_images_and_their_people() -> None:
-    sample = evaluate.Sample(8, [np.full((8, 8, 3), i, np.uint8) for i in range(10)], list("aabbccddee"), [""] * 10)
+    sample = realism.Sample(8, [np.full((8, 8, 3), i, np.uint8) for i in range(10)], list("aabbccddee"), [""] * 10)
     assert sample.capped(10) is sample
     capped = sample.capped(4)
-    assert [int(image[0, 0, 0]) for image in capped.images] == evaluate.kept(10, 4) == sorted(evaluate.kept(10, 4))
-    assert capped.groups == [sample.groups[i] for i in evaluate.kept(10, 4)]
+    assert [int(image[0, 0, 0]) for image in capped.images] == realism.kept(10, 4) == sorted(realism.kept(10, 4))
+    assert capped.groups == [sample.groups[i] for i in realism.kept(10, 4)]
