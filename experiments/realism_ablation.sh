@@ -9,7 +9,8 @@
 #   CPU_MINUTES=2 EVAL_ARGS="--quick --limit 20 --splits 1" bash experiments/realism_ablation.sh   # a quick check
 #
 # Resumable: a variant that spent its budget is not trained again (an interrupted one resumes), an evaluation
-# whose metrics.json exists is not run again. Results: runs/ablation/*/eval/metrics.json, a scoreboard, and a sheet of mouse drawings.
+# whose metrics.json exists is not run again. Results: runs/ablation/evals/*/metrics.json, a scoreboard and a
+# sheet of mouse drawings.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-.venv/bin/python}
@@ -49,17 +50,17 @@ done
 mouse=tests/data/mouse_drawings
 for name in "${ORDER[@]}"; do
   run=$OUT/$name
-  [ -f "$run/eval/metrics.json" ] && continue
+  [ -f "$OUT/evals/$name/metrics.json" ] && continue
   echo "== evaluate $name"
   folders=(--drawings "mouse=$mouse")
   [ -d "$SKETCHES" ] && folders+=(--sketches "$SKETCHES")
   # shellcheck disable=SC2086
-  "$PYTHON" -m evaluation.evaluate --data "$DATA" --checkpoint "$run/generator" --out "$run/eval" \
+  "$PYTHON" -m evaluation.evaluate --data "$DATA" --checkpoint "$run/generator" --out "$OUT/evals/$name" \
     "${folders[@]}" $EVAL_ARGS
 done
 
 evals=() generators=()
-for name in "${ORDER[@]}"; do evals+=("$OUT/$name/eval") generators+=("$OUT/$name/generator"); done
+for name in "${ORDER[@]}"; do evals+=("$OUT/evals/$name") generators+=("$OUT/$name/generator"); done
 "$PYTHON" -m evaluation.scoreboard "${evals[@]}" | tee "$OUT/scoreboard.md"
 "$PYTHON" -m evaluation.compare "$mouse" checkpoints/sketch2face-celeba "${generators[@]}" --seeds 0 --count 6 \
   --out "$OUT/mouse_sheet.jpg"
