@@ -28,14 +28,15 @@ TILE = 128  # px per face on the sheet
 
 
 def column_label(checkpoint: str) -> str:
-    """A short header for a model: its folder name or Hub id; a snapshot's run and step
-    (`runs/default/snapshots/step_0015000` → `default 15,000`)."""
+    """A short header for a model: its folder name or Hub id; a run's generator its run
+    (`runs/base/generator` → `base`); a snapshot's run and step (`runs/default/snapshots/step_0015000` →
+    `default 15,000`)."""
     path = Path(checkpoint)
     name = path.name or checkpoint
     if name.startswith("step_") and name[5:].isdigit():
         step = f"{int(name[5:]):,}"
         return f"{path.parent.parent.name} {step}" if path.parent.name == "snapshots" else f"step {step}"
-    return name
+    return path.parent.name if name == "generator" and path.parent.name else name
 
 
 def compare(drawings: list[np.ndarray], checkpoints: list[str], seeds: list[int]) -> list[list[np.ndarray]]:

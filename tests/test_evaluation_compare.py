@@ -88,4 +88,5 @@ def test_column_label() -> None:
     assert column_label("runs/default/snapshots/step_0015000") == "default 15,000"
     assert column_label("runs/default/step_0015000") == "step 15,000"
     assert column_label("checkpoints/sketch2face-celeba/") == "sketch2face-celeba"
+    assert column_label("runs/ablation/base/generator") == "base"  # a run's exported generator: the run
     assert column_label("you/my-model") == "my-model"
