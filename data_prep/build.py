@@ -51,6 +51,7 @@ so every source gives faces of one size, the size the app's drawings have.
 from __future__ import annotations
 
 import argparse
+import csv
 import datetime
 import functools
 import hashlib
@@ -81,11 +82,11 @@ from data_prep.edges import (
 from data_prep.files import TEMP_MARKER, atomic_path
 from data_prep.framing import CELEBA_SHAPE, REFRAME_RANGES, SOURCES, detect_source, frame_person, reframe
 from data_prep.head import Head
-from data_prep.identities import identities_beside, read_identities
-from data_prep.imageio import IMAGE_SUFFIXES, JPEG_QUALITY, ImageLoadError, image_size, list_files, load_image
+from data_prep.imageio import IMAGE_SUFFIXES, ImageLoadError, image_size, list_files, load_image
 
 SPLITS = ("train", "val", "val_more")
 """Training, validation people of the first folder, validation people of the further folders."""
+JPEG_QUALITY = 95
 MIN_VAL_IDENTITIES = 10
 VAL_MORE_PEOPLE = 100
 """Validation people of each further folder: 400 photos of CelebA's 4-photo people, as many as the first
@@ -276,6 +277,21 @@ def process(job: Job, out: Path) -> Result:
 def _process_in_worker(task: tuple[Job, Path]) -> Result:
     cv2.setNumThreads(1)  # parallelism comes from the process pool
     return process(*task)
+
+
+def read_identities(csv_path: Path) -> dict[str, str]:
+    """File name -> identity from a CSV with columns ``file`` and ``identity``."""
+    with csv_path.open(newline="") as handle:
+        reader = csv.DictReader(handle)
+        missing = {"file", "identity"} - set(reader.fieldnames or ())
+        if missing:
+            raise SystemExit(f"{csv_path}: missing column(s) {', '.join(sorted(missing))}")
+        return {row["file"]: row["identity"] for row in reader}
+
+
+def identities_beside(src: Path) -> Path:
+    """Where the identity CSV of a photo folder is looked for by default: faces/celeba -> faces/celeba_manifest.csv."""
+    return src.resolve().parent / f"{src.resolve().name}_manifest.csv"
 
 
 def choose_val(groups: Iterable[str], fraction: float, seed: int) -> set[str]:

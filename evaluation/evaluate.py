@@ -57,8 +57,8 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
-from data_prep.identities import read_identities
-from data_prep.imageio import JPEG_QUALITY, ImageLoadError, load_image
+from data_prep.build import JPEG_QUALITY, read_identities
+from data_prep.imageio import ImageLoadError, load_image
 from evaluation import metrics, realism
 from evaluation.likeness import PER_FACE_FILE, Likeness, PerFace, face_mask, read_face
 from evaluation.realism import PER_SAMPLE, SEED_PER_DRAWING, Realism, Sample

@@ -31,7 +31,7 @@ import torch
 from PIL import Image
 from torch import nn
 
-from data_prep.imageio import JPEG_QUALITY
+from data_prep.build import JPEG_QUALITY  # the quality the pairs are stored at
 
 STEPS = 150  # optimiser steps per fold, whatever the sample size: small samples are still learnt
 SPLITS = 4  # halvings of the people; split 0 is the one test of evaluations before 2026-12-05
