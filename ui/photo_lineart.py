@@ -18,18 +18,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from data_prep import landmarks as marks
 from data_prep.head import Head, face_height
-from data_prep.landmarks import (
-    INNER_LIPS,
-    JAW,
-    LEFT_BROW,
-    LEFT_EYE,
-    NOSE_BASE,
-    NOSE_BRIDGE,
-    OUTER_LIPS,
-    RIGHT_BROW,
-    RIGHT_EYE,
-)
 from data_prep.lineart import REFERENCE_SIDE, forehead_arc, head_outline, smooth_curve
 
 SUPERSAMPLE = 8
@@ -92,24 +82,24 @@ def photo_lineart(head: Head) -> np.ndarray:
 
     hair = head_outline(head.mask, min_length=max(8, size // 16))
     if hair:
-        pen.stroke(points[JAW])
+        pen.stroke(points[marks.JAW])
     else:
-        pen.stroke(np.vstack([points[JAW], forehead_arc(points, height)]), closed=True)
+        pen.stroke(np.vstack([points[marks.JAW], forehead_arc(points, height)]), closed=True)
     for run in hair:
         pen.stroke(run)
 
-    for brow in (points[RIGHT_BROW], points[LEFT_BROW]):
+    for brow in (points[marks.RIGHT_BROW], points[marks.LEFT_BROW]):
         pen.stroke(brow)
 
-    for eye in (points[RIGHT_EYE], points[LEFT_EYE]):
+    for eye in (points[marks.RIGHT_EYE], points[marks.LEFT_EYE]):
         pen.stroke(eye, closed=True)
         if eye_is_open(eye):
             pen.dot(eye.mean(axis=0), max(float(np.ptp(eye[:, 1])), height / 10 * 0.6) * PUPIL)
 
-    pen.stroke(points[NOSE_BRIDGE][1:])
-    pen.stroke(points[NOSE_BASE])
+    pen.stroke(points[marks.NOSE_BRIDGE][1:])
+    pen.stroke(points[marks.NOSE_BASE])
 
-    outer, inner = points[OUTER_LIPS], points[INNER_LIPS]
+    outer, inner = points[marks.OUTER_LIPS], points[marks.INNER_LIPS]
     pen.stroke(outer, closed=True)
     pen.stroke(np.vstack([outer[0], inner[1:4], outer[6]]))
     return pen.drawing()
