@@ -3,12 +3,13 @@
 # loss on the same features (--lambda-perceptual) with L1 at 100 / 10 / 1, and the eye and mouth critics
 # (--lambda-components), each a fine-tune of the bundled generator on the combined data, against the bundled
 # recipe continued for the same CPU time. Every run has the same seed, data order and CPU budget (p2p.train
-# --cpu-minutes counts this process's CPU time, so runs compare fairly on a shared machine).
+# --cpu-minutes counts the training process's CPU time, so runs compare fairly on a shared machine).
 #
 #   bash experiments/realism_ablation.sh            # every variant, then the evaluation of each
 #   CPU_MINUTES=2 EVAL_ARGS="--quick --limit 20 --splits 1" bash experiments/realism_ablation.sh   # a quick check
 #
-# Resumable: a variant that spent its budget is not trained again (an interrupted one resumes), an evaluation
+# Resumable: a variant that spent its budget is not trained again (an interrupted one resumes with the rest of its
+# budget: p2p.train counts CPU time over resumes), an evaluation
 # whose metrics.json exists is not run again. Results: runs/ablation/evals/*/metrics.json, a scoreboard and a
 # sheet of mouse drawings.
 set -euo pipefail
@@ -38,7 +39,7 @@ ORDER=(base proj-l100 proj-l10 proj-l1 proj-l10-comp)
 
 for name in "${ORDER[@]}"; do
   run=$OUT/$name
-  [ -f "$run/trained" ] && continue # its CPU budget is spent (a stopped run resumes and spends the rest anew)
+  [ -f "$run/trained" ] && continue # its CPU budget is spent
   resume=()
   [ -f "$run/checkpoint.pt" ] && resume=(--resume)
   echo "== train $name: ${VARIANTS[$name]:-(the bundled recipe)}"

@@ -30,11 +30,13 @@ class Stateful(Protocol):
 
 @dataclass
 class TrainState:
-    """Where a run is: the optimiser step and the position inside the current epoch."""
+    """Where a run is: the optimiser step, the position inside the current epoch, and the CPU time the
+    training process has spent so far, over every resume (what `--cpu-minutes` budgets)."""
 
     step: int = 0
     epoch: int = 0
     batch_in_epoch: int = 0
+    cpu_seconds: float = 0.0
 
 
 class CheckpointReadError(SystemExit):
@@ -79,4 +81,4 @@ def load(path: Path, config: dict[str, Any], parts: dict[str, Stateful], default
     torch.set_rng_state(saved["rng_cpu"])
     if saved["rng_cuda"] and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(saved["rng_cuda"])
-    return TrainState(saved["step"], saved["epoch"], saved["batch_in_epoch"])
+    return TrainState(saved["step"], saved["epoch"], saved["batch_in_epoch"], saved.get("cpu_seconds", 0.0))

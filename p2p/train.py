@@ -103,7 +103,7 @@ class TrainConfig:
     lr: float = 2e-4  # Adam learning rate of G and D (paper: 2e-4)
     batch_size: int = 1  # drawings per step and process (paper: 1)
     steps: int = 200_000  # optimiser steps in total
-    cpu_minutes: float = 0.0  # also stop once this process has used this much CPU time (ablations at equal cost)
+    cpu_minutes: float = 0.0  # also stop once training has used this much CPU time, over resumes (equal-cost ablations)
     decay_from: float = 0.5  # constant lr until this fraction of steps, then linear decay to 0
     augment: bool = True  # on-the-fly stroke augmentations (data_prep.augment)
     workers: int = 2  # DataLoader processes (0: load in the training process)
@@ -664,7 +664,8 @@ class Trainer:
             )
         bar = tqdm(total=config.steps, initial=state.step, disable=not self.is_main, unit="step", dynamic_ncols=True)
         started = last_save = time.time()
-        cpu_budget_end = time.process_time() + config.cpu_minutes * 60 if config.cpu_minutes else math.inf
+        cpu_budget = config.cpu_minutes * 60 if config.cpu_minutes else math.inf
+        cpu_clock = time.process_time()
 
         while state.step < config.steps and not self.stop_requested:
             for drawing, photo, boxes in self.batches_of_epoch(state.epoch, state.batch_in_epoch):
@@ -684,8 +685,10 @@ class Trainer:
                     self.save_samples()
                 if self.is_main and config.snapshot_every and state.step % config.snapshot_every == 0:
                     export_generator(self.generator, self.out / "snapshots" / f"step_{state.step:07d}")
+                state.cpu_seconds += time.process_time() - cpu_clock
+                cpu_clock = time.process_time()
                 save_due, budget_spent = self.agree(
-                    time.time() - last_save > config.save_every_min * 60, time.process_time() > cpu_budget_end
+                    time.time() - last_save > config.save_every_min * 60, state.cpu_seconds > cpu_budget
                 )
                 if save_due:
                     self.save()

@@ -299,9 +299,16 @@ def test_resume_after_kill_logs_each_step_once(data: Path, tmp_path: Path) -> No
 @pytest.mark.slow
 def test_a_cpu_budget_stops_the_run_with_a_checkpoint(data: Path, tmp_path: Path) -> None:
     run_cli(data, tmp_path, "--steps", "100000", "--cpu-minutes", "0.02")
-    stopped = torch.load(tmp_path / "checkpoint.pt", weights_only=True)["step"]
-    assert 1 <= stopped < 100000
+    saved = torch.load(tmp_path / "checkpoint.pt", weights_only=True)
+    assert 1 <= saved["step"] < 100000 and saved["cpu_seconds"] >= 0.02 * 60
     assert (tmp_path / "generator" / "model.safetensors").is_file()
+    # The budget counts over resumes: a resumed run that has spent it stops after one more step, one that is
+    # given more goes on until it has spent that.
+    run_cli(data, tmp_path, "--steps", "100000", "--cpu-minutes", "0.02", "--resume")
+    assert torch.load(tmp_path / "checkpoint.pt", weights_only=True)["step"] == saved["step"] + 1
+    run_cli(data, tmp_path, "--steps", "100000", "--cpu-minutes", "0.04", "--resume")
+    more = torch.load(tmp_path / "checkpoint.pt", weights_only=True)
+    assert more["step"] > saved["step"] + 1 and more["cpu_seconds"] >= 0.04 * 60
 
 
 def test_init_from_starts_from_saved_generator_weights(data: Path, tmp_path: Path) -> None:
