@@ -48,20 +48,22 @@ for name in "${ORDER[@]}"; do
   touch "$run/trained"
 done
 
+# Every variant, and the bundled model as the reference (the scoreboard's first column, its paired changes'
+# baseline), on the same validation people, drawings and seeds.
 mouse=tests/data/mouse_drawings
-for name in "${ORDER[@]}"; do
-  run=$OUT/$name
+declare -A GENERATOR=([shipped]=checkpoints/sketch2face-celeba)
+for name in "${ORDER[@]}"; do GENERATOR[$name]=$OUT/$name/generator; done
+evals=() generators=()
+for name in shipped "${ORDER[@]}"; do
+  evals+=("$OUT/evals/$name") generators+=("${GENERATOR[$name]}")
   [ -f "$OUT/evals/$name/metrics.json" ] && continue
   echo "== evaluate $name"
   folders=(--drawings "mouse=$mouse")
   [ -d "$SKETCHES" ] && folders+=(--sketches "$SKETCHES")
   # shellcheck disable=SC2086
-  "$PYTHON" -m evaluation.evaluate --data "$DATA" --checkpoint "$run/generator" --out "$OUT/evals/$name" \
+  "$PYTHON" -m evaluation.evaluate --data "$DATA" --checkpoint "${GENERATOR[$name]}" --out "$OUT/evals/$name" \
     "${folders[@]}" $EVAL_ARGS
 done
 
-evals=() generators=()
-for name in "${ORDER[@]}"; do evals+=("$OUT/evals/$name") generators+=("$OUT/$name/generator"); done
 "$PYTHON" -m evaluation.scoreboard "${evals[@]}" | tee "$OUT/scoreboard.md"
-"$PYTHON" -m evaluation.compare "$mouse" checkpoints/sketch2face-celeba "${generators[@]}" --seeds 0 --count 6 \
-  --out "$OUT/mouse_sheet.jpg"
+"$PYTHON" -m evaluation.compare "$mouse" "${generators[@]}" --seeds 0 --count 6 --out "$OUT/mouse_sheet.jpg"
