@@ -57,11 +57,10 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
-from data_prep.build import JPEG_QUALITY, read_identities
 from data_prep.imageio import ImageLoadError, load_image
 from evaluation import metrics, realism
 from evaluation.likeness import PER_FACE_FILE, Likeness, PerFace, face_mask, read_face
-from evaluation.realism import PER_SAMPLE, SEED_PER_DRAWING, Realism, Sample
+from evaluation.realism import JPEG_QUALITY, PER_SAMPLE, SEED_PER_DRAWING, Realism, Sample
 from evaluation.sheets import drawing_files, sheet, spread, tile, write_png
 from p2p.arguments import count
 from p2p.data import list_pairs, painted_backdrops, read_pair
@@ -133,17 +132,12 @@ class PairSource:
 
 
 def pair_sources(data: Path, files: Sequence[Path]) -> list[PairSource]:
-    """The source of each pair file. Without a manifest each file is its own photo and person; without the
-    person in the manifest's pair or an identities file (`data_prep.build --identities`) each photo is its
-    own person."""
-    entries, identities = {}, {}
+    """The source of each pair file, from the build's manifest: its photo, its person and its style. Without a
+    manifest each file is its own photo and person; a pair whose person the manifest does not name (a build
+    without identities) is its photo's own person."""
     manifest_path = data / "manifest.json"
-    if manifest_path.is_file():
-        manifest = json.loads(manifest_path.read_text())
-        entries = {entry["output"]: entry for entry in manifest.get("pairs", [])}
-        csv = manifest.get("parameters", {}).get("identities")
-        if isinstance(csv, str) and Path(csv).is_file():  # a list for several folders, whose pairs name their person
-            identities = read_identities(Path(csv))
+    manifest = json.loads(manifest_path.read_text()) if manifest_path.is_file() else {}
+    entries = {entry["output"]: entry for entry in manifest.get("pairs", [])}
     sources = []
     for path in files:
         entry = entries.get(f"{path.parent.name}/{path.name}")
@@ -151,7 +145,7 @@ def pair_sources(data: Path, files: Sequence[Path]) -> list[PairSource]:
             sources.append(PairSource(path.name, path.name, None))
         else:
             photo = entry["file"]
-            person = entry.get("person") or identities.get(Path(photo).name, photo)
+            person = entry.get("person") or photo
             sources.append(PairSource(photo, person, entry["method"]))
     return sources
 

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from p2p_testutils import make_dataset, tiny_generator, write_drawings
 
+from data_prep import build
 from data_prep.imageio import load_image
 from evaluation import evaluate, realism, scoreboard, sheets
 from p2p.data import list_pairs, read_pair
@@ -30,14 +31,15 @@ def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A dataset whose manifest says: val = 4 photos of 4 people, each drawn in two styles; train = 6 photos
     of 3 other people, one style."""
     root = make_dataset(tmp_path_factory.mktemp("data"), train=6, val=8)
-    identities = root / "identities.csv"
-    rows = [f"val{k}.jpg,person{k}" for k in range(4)] + [f"train{k}.jpg,other{k // 2}" for k in range(6)]
-    identities.write_text("file,identity\n" + "\n".join(rows) + "\n")
     pairs = [
-        {"output": f"val/{i:04d}.jpg", "file": f"val{i // 2}.jpg", "method": ("canny", "xdog")[i % 2]} for i in range(8)
+        {"output": f"val/{i:04d}.jpg", "file": f"val{i // 2}.jpg", "person": f"person{i // 2}", "method": method}
+        for i, method in enumerate(["canny", "xdog"] * 4)
     ]
-    pairs += [{"output": f"train/{i:04d}.jpg", "file": f"train{i}.jpg", "method": "xdog"} for i in range(6)]
-    manifest = {"parameters": {"identities": str(identities)}, "pairs": pairs}
+    pairs += [
+        {"output": f"train/{i:04d}.jpg", "file": f"train{i}.jpg", "person": f"other{i // 2}", "method": "xdog"}
+        for i in range(6)
+    ]
+    manifest = {"parameters": {"jpeg_quality": 95}, "pairs": pairs}
     (root / "manifest.json").write_text(json.dumps(manifest))
     return root
 
@@ -74,9 +76,16 @@ def test_pair_sources_from_the_manifest_and_without_it(data: Path, tmp_path: Pat
         {"output": f"val/{i:04d}.jpg", "file": f"more/val{i}.jpg", "person": f"more/id{i}", "method": "xdog"}
         for i in range(2)
     ]
-    manifest = {"parameters": {"identities": [str(data / "identities.csv"), None]}, "pairs": pairs}
-    (several / "manifest.json").write_text(json.dumps(manifest))
-    assert [s.person for s in evaluate.pair_sources(several, list_pairs(several, "val"))] == ["more/id0", "more/id1"]
+    pairs[1].pop("person")  # a build without identities: the photo is its own person
+    (several / "manifest.json").write_text(json.dumps({"pairs": pairs}))
+    assert [s.person for s in evaluate.pair_sources(several, list_pairs(several, "val"))] == [
+        "more/id0",
+        "more/val1.jpg",
+    ]
+
+
+def test_faces_are_compressed_as_the_build_stores_the_photos() -> None:
+    assert realism.JPEG_QUALITY == build.JPEG_QUALITY
 
 
 def tiny_evaluation(checkpoint: Path, data: Path, drawings: Path) -> list[str]:
