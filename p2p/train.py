@@ -253,14 +253,24 @@ def diff_augment(n: int, size: int) -> Callable[[torch.Tensor], torch.Tensor]:
 SATURATED = 0.01  # a D loss this small: the discriminator is sure of every real and every fake pair
 
 
-def discriminator_won(logged: Collection[dict[str, float]]) -> bool:
-    """True when every logged step had both D losses below SATURATED. Then the adversarial gradient
-    tells the generator nothing useful and faces tend to turn into coloured noise (seen on GPU runs:
-    from scratch at batch 16, vanilla loss, after ~60k pairs; a fine-tune at batch 8, LSGAN, with a
-    fresh discriminator, after ~60k pairs), so the loop warns while the last snapshots are good."""
-    return bool(logged) and all(
-        losses.get("D_real", 1.0) < SATURATED and losses.get("D_fake", 1.0) < SATURATED for losses in logged
-    )
+CRITICS = {"D": "the PatchGAN", "P": "the projected critic", "C": "the eye and mouth critics"}
+"""The critics by their losses' prefix in losses.csv (`X_real`, `X_fake`)."""
+
+
+def winning_critics(logged: Collection[dict[str, float]]) -> list[str]:
+    """The critics (`CRITICS`' names) whose real and fake losses were both below SATURATED at every logged step.
+    Such a critic's gradient tells the generator nothing useful and faces tend to turn into coloured noise
+    (seen on GPU runs: from scratch at batch 16, vanilla loss, after ~60k pairs; a fine-tune at batch 8, LSGAN,
+    with a fresh discriminator, after ~60k pairs), so the loop warns while the last snapshots are good."""
+    return [
+        name
+        for prefix, name in CRITICS.items()
+        if logged
+        and all(
+            losses.get(f"{prefix}_real", 1.0) < SATURATED and losses.get(f"{prefix}_fake", 1.0) < SATURATED
+            for losses in logged
+        )
+    ]
 
 
 def lr_factor(step: int, config: TrainConfig) -> float:
@@ -351,7 +361,7 @@ class Trainer:
             self.G_ddp, self.D_ddp, self.P_ddp, self.C_ddp = self.G, self.D, self.P, self.C
         self.stop_requested = False
         self.recent_logs: collections.deque[dict[str, float]] = collections.deque(maxlen=5)
-        self.warned_discriminator_won = False
+        self.warned_critic_won = False
         self.pid = os.getpid()  # DataLoader workers inherit the signal handler; only this process acts on it
 
     @property
@@ -583,14 +593,15 @@ class Trainer:
             )
 
     def watch_discriminator(self, losses: dict[str, float]) -> None:
-        """Warn once when the last logged steps say the discriminator has won (see `discriminator_won`)."""
+        """Warn once when the last logged steps say a critic has won (see `winning_critics`)."""
         self.recent_logs.append(losses)
         full = len(self.recent_logs) == self.recent_logs.maxlen
-        if self.warned_discriminator_won or not full or not discriminator_won(self.recent_logs):
+        won = winning_critics(self.recent_logs) if full and not self.warned_critic_won else []
+        if not won:
             return
-        self.warned_discriminator_won = True
+        self.warned_critic_won = True
         tqdm.write(
-            f"warning: at step {self.state.step} the discriminator has won (D losses < {SATURATED} for "
+            f"warning: at step {self.state.step} {' and '.join(won)} won (real and fake losses < {SATURATED} for "
             f"{len(self.recent_logs)} logs): faces usually degrade into noise from here. Keep the last snapshot "
             "from before this step (--snapshot-every); --d-augment, --gan-mode lsgan, a smaller --batch-size or a "
             "lower --lr can delay this."

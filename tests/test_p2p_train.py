@@ -210,11 +210,13 @@ def test_a_discriminator_sure_of_everything_is_reported_as_won(
     assert "warning" not in capsys.readouterr().out  # four logs are not yet a verdict
     for _ in range(3):
         trainer.watch_discriminator(won)
-    assert capsys.readouterr().out.count("the discriminator has won") == 1  # once per run
-    assert train.discriminator_won([won] * 5)
-    assert not train.discriminator_won([won] * 4 + [won | {"D_fake": 0.3}])  # still a contest
-    assert not train.discriminator_won([{"G_L1": 0.4}] * 5)  # --gan-mode none has no discriminator
-    assert not train.discriminator_won([])
+    assert capsys.readouterr().out.count("the PatchGAN won") == 1  # once per run
+    assert train.winning_critics([won] * 5) == ["the PatchGAN"]
+    assert train.winning_critics([won] * 4 + [won | {"D_fake": 0.3}]) == []  # still a contest
+    assert train.winning_critics([{"G_L1": 0.4}] * 5) == []  # --gan-mode none has no discriminator
+    assert train.winning_critics([]) == []
+    projected_won = {"D_real": 0.4, "D_fake": 0.5, "P_real": 0.0, "P_fake": 0.004, "C_real": 0.3, "C_fake": 0.0}
+    assert train.winning_critics([projected_won] * 5) == ["the projected critic"]  # hinge losses at 0: sure of all
 
 
 def test_gan_losses_and_learning_rate_schedule() -> None:
