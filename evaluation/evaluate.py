@@ -63,7 +63,7 @@ from evaluation.likeness import PER_FACE_FILE, Likeness, PerFace, face_mask, rea
 from evaluation.realism import JPEG_QUALITY, PER_SAMPLE, SEED_PER_DRAWING, Realism, Sample
 from evaluation.sheets import drawing_files, sheet, spread, tile, write_png
 from p2p.arguments import count
-from p2p.data import list_pairs, painted_backdrops, read_pair
+from p2p.data import list_pairs, manifest_pairs, painted_backdrops, read_pair
 from p2p.inference import PRECISIONS, FaceGenerator
 from p2p.weights import CheckpointError, default_checkpoint
 
@@ -135,9 +135,7 @@ def pair_sources(data: Path, files: Sequence[Path]) -> list[PairSource]:
     """The source of each pair file, from the build's manifest: its photo, its person and its style. Without a
     manifest each file is its own photo and person; a pair whose person the manifest does not name (a build
     without identities) is its photo's own person."""
-    manifest_path = data / "manifest.json"
-    manifest = json.loads(manifest_path.read_text()) if manifest_path.is_file() else {}
-    entries = {entry["output"]: entry for entry in manifest.get("pairs", [])}
+    entries = {entry["output"]: entry for entry in manifest_pairs(data)}
     sources = []
     for path in files:
         entry = entries.get(f"{path.parent.name}/{path.name}")
