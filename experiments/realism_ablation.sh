@@ -7,6 +7,7 @@
 #
 #   bash experiments/realism_ablation.sh            # every variant, then the evaluation of each
 #   CPU_MINUTES=2 EVAL_ARGS="--quick --limit 20 --splits 1" bash experiments/realism_ablation.sh   # a quick check
+#   VARIANTS_RUN="base proj-l10" bash experiments/realism_ablation.sh   # some variants only
 #
 # Resumable: a variant that spent its budget is not trained again (an interrupted one resumes with the rest of its
 # budget: p2p.train counts CPU time over resumes), an evaluation
@@ -35,7 +36,8 @@ declare -A VARIANTS=(
   [proj-l1]="--lambda-projected 1 --lambda-perceptual 1 --d-augment --lambda-l1 1"
   [proj-l10-comp]="--lambda-projected 1 --lambda-perceptual 1 --d-augment --lambda-l1 10 --lambda-components 1"
 )
-ORDER=(base proj-l100 proj-l10 proj-l1 proj-l10-comp)
+# shellcheck disable=SC2206  # VARIANTS_RUN is a list of names
+ORDER=(${VARIANTS_RUN:-base proj-l100 proj-l10 proj-l1 proj-l10-comp})
 
 for name in "${ORDER[@]}"; do
   run=$OUT/$name

@@ -608,14 +608,18 @@ class Trainer:
         )
 
     def forget_losses_after(self, step: int) -> None:
-        """Drop the log rows of steps after the checkpoint: a resumed run logs them again (after kill -9)."""
+        """Drop the log rows of steps after the checkpoint: a resumed run logs them again (after kill -9).
+
+        An older log's header gets today's columns: they only ever grew at the end, so its rows still read."""
         path = self.out / "losses.csv"
         if not path.exists():
             return
         header, *rows = path.read_text().splitlines(keepends=True)
         kept = [row for row in rows if int(row.split(",", 1)[0]) <= step]
-        if len(kept) < len(rows):
-            path.write_text(header + "".join(kept))
+        fields = tuple(header.strip().split(","))
+        newer = ",".join(self.LOSS_FIELDS) + "\n" if fields == self.LOSS_FIELDS[: len(fields)] else header
+        if len(kept) < len(rows) or newer != header:
+            path.write_text(newer + "".join(kept))
 
     # ------------------------------------------------------------------ the loop
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import math
 import os
@@ -296,6 +297,19 @@ def test_resume_after_kill_logs_each_step_once(data: Path, tmp_path: Path) -> No
     # as after kill -9: steps 4 and 5 were logged but never reached a checkpoint
     run_cli(data, tmp_path, "--steps", "6", "--resume")
     assert [line.split(",")[0] for line in log.read_text().splitlines()[1:]] == ["1", "2", "3", "4", "5", "6"]
+
+
+def test_resume_gives_an_older_log_todays_columns(data: Path, tmp_path: Path) -> None:
+    run_cli(data, tmp_path, "--steps", "2")
+    log = tmp_path / "losses.csv"
+    header, *rows = log.read_text().splitlines()
+    old_fields = header.split(",")[:9]  # a log from before the pretrained critics' columns
+    log.write_text("\n".join([",".join(old_fields), *(",".join(r.split(",")[:9]) for r in rows)]) + "\n")
+    run_cli(data, tmp_path, "--steps", "3", "--resume")
+    with log.open(newline="") as f:
+        logged = list(csv.DictReader(f))
+    assert list(logged[0]) == header.split(",")  # today's header
+    assert [row["step"] for row in logged] == ["1", "2", "3"] and logged[0]["G_L1"] and logged[2]["G_L1"]
 
 
 @pytest.mark.slow
