@@ -51,6 +51,7 @@ so every source gives faces of one size, the size the app's drawings have.
 from __future__ import annotations
 
 import argparse
+import ast
 import csv
 import datetime
 import functools
@@ -187,15 +188,30 @@ def output_name(stem: str, method: str) -> str:
     return f"{stem}_{method}.jpg"
 
 
+NOT_DRAWING_CODE = ("__init__.py", "augment.py", "files.py")
+"""`data_prep` modules that make no pair's pixels: training-time augmentations, atomic writes."""
+
+
+def code_version(modules: Iterable[Path]) -> str:
+    """A hash of what the modules do: their syntax trees without docstrings, so that editing a comment, a
+    docstring or the layout keeps the version, and any change to the code changes it."""
+    digest = hashlib.sha256()
+    for module in sorted(modules):
+        tree = ast.parse(module.read_text())
+        for node in ast.walk(tree):
+            body = getattr(node, "body", None)
+            if isinstance(body, list) and body and isinstance(body[0], ast.Expr):
+                if isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
+                    node.body = body[1:] or [ast.Pass()]
+        digest.update(module.name.encode() + ast.dump(tree).encode())
+    return digest.hexdigest()[:12]
+
+
 @functools.cache
 def drawing_code_version() -> str:
-    """A hash of the code that makes a pair's pixels (every `data_prep` module but the training-time
-    augmentations): pairs left by other code are redone on resume, never mixed with new ones."""
-    digest = hashlib.sha256()
-    for module in sorted(Path(__file__).parent.glob("*.py")):
-        if module.name != "augment.py":
-            digest.update(module.name.encode() + module.read_bytes())
-    return digest.hexdigest()[:12]
+    """The `code_version` of the modules that make a pair's pixels: pairs left by other code are redone on
+    resume, never mixed with new ones."""
+    return code_version(p for p in Path(__file__).parent.glob("*.py") if p.name not in NOT_DRAWING_CODE)
 
 
 def settings_tag(job: Job, method: str) -> bytes:

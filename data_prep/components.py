@@ -23,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
+from data_prep.framing import frame_face
+from data_prep.imageio import list_files, load_image
 from data_prep.landmarks import LEFT_EYE, OUTER_LIPS, RIGHT_EYE, landmarks
 
 Box = list[int]
@@ -30,6 +32,7 @@ Box = list[int]
 PARTS = {"left_eye": RIGHT_EYE, "right_eye": LEFT_EYE, "mouth": OUTER_LIPS}
 """Part -> its landmarks. dlib's "right eye" is the person's own right, on the left of the image."""
 EYE_ENLARGE = 1.6
+"""An eye's extent is its width, corner to corner; 1.6 adds the lids and some brow above and skin below."""
 MOUTH_ENLARGE = 1.4
 """The mouth's extent is its width, which already spans the lips; 1.4 adds a margin of skin around them."""
 ENLARGE = {"left_eye": EYE_ENLARGE, "right_eye": EYE_ENLARGE, "mouth": MOUTH_ENLARGE}
@@ -89,10 +92,8 @@ def celeba_boxes(size: int) -> dict[str, Box]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Print the mean `part_boxes` of aligned CelebA photos framed at CELEBA_SIDE, and their spread."""
-    from data_prep.framing import frame_face
-    from data_prep.imageio import list_files, load_image
-
+    """Print the mean `part_boxes` of aligned CelebA photos framed at CELEBA_SIDE, and the share of
+    photos whose landmarks each mean box holds."""
     parser = argparse.ArgumentParser(prog="python -m data_prep.components", description=main.__doc__)
     parser.add_argument("photos", type=Path, help="folder of aligned 178×218 CelebA photos")
     parser.add_argument("--count", type=int, default=300, help="photos measured, spread over the folder")

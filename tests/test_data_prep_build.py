@@ -288,6 +288,16 @@ def test_pairs_made_by_other_drawing_code_are_redone(
     assert redone["pairs_written_this_run"] == made["counts"]["pairs_written_this_run"] > 0
 
 
+def test_the_code_version_follows_the_code_not_its_comments_or_docstrings(tmp_path: Path) -> None:
+    module = tmp_path / "lineart.py"
+    module.write_text('"""Strokes."""\n\n\ndef width(x):\n    """Pen width."""\n    return 2 * x\n')
+    before = build.code_version([module])
+    module.write_text('"""Strokes a person draws."""\n\n\ndef width(x):  # px\n    return 2 * x  # doubled\n')
+    assert build.code_version([module]) == before
+    module.write_text('"""Strokes."""\n\n\ndef width(x):\n    return 3 * x\n')
+    assert build.code_version([module]) != before
+
+
 def test_identity_csv_beside_the_photo_folder_is_used_by_default(tmp_path: Path, photos: tuple[Path, Path]) -> None:
     """``faces/celeba`` + ``faces/celeba_manifest.csv``: a plain build still holds out whole people."""
     src, identities = photos

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from data_prep.files import atomic_path
 from ui.images import to_png
 
 
@@ -32,13 +32,6 @@ def png_in_cache(image: np.ndarray, cache_dir: str | os.PathLike, name: str = "f
         os.utime(path)  # Gradio's `delete_cache` ages files by ctime: a file handed out again starts a new life
         return str(path)
     folder.mkdir(parents=True, exist_ok=True)
-    fd, staging = tempfile.mkstemp(dir=folder, prefix=f".{name}.")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(png)
-        os.chmod(staging, 0o644)
-        os.replace(staging, path)  # atomic: a reader sees no file or the whole file, never part of one
-    except BaseException:
-        Path(staging).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as temp:  # a reader sees no file or the whole file, never part of one
+        temp.write_bytes(png)
     return str(path)
