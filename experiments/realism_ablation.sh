@@ -8,6 +8,10 @@
 #   bash experiments/realism_ablation.sh            # every variant, then the evaluation of each
 #   CPU_MINUTES=2 EVAL_ARGS="--quick --limit 20 --splits 1" bash experiments/realism_ablation.sh   # a quick check
 #   VARIANTS_RUN="base proj-l10" bash experiments/realism_ablation.sh   # some variants only
+#   # a variant run on for one epoch of 25,291 pairs, lr decaying over its second half, from its ablation run:
+#   mkdir -p runs/realism-long && cp -r runs/ablation/proj-only runs/realism-long/ && rm runs/realism-long/proj-only/trained
+#   OUT=runs/realism-long VARIANTS_RUN=proj-only CPU_MINUTES=0 STEPS=12645 DECAY_FROM=0.5 SNAPSHOT_EVERY=2000 \
+#       bash experiments/realism_ablation.sh
 #
 # Resumable: a variant that spent its budget is not trained again (an interrupted one resumes with the rest of its
 # budget: p2p.train counts CPU time over resumes), an evaluation
@@ -18,7 +22,9 @@ cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-.venv/bin/python}
 DATA=${DATA:-data/celeba-combined}        # python -m data_prep.build ../shared/data/faces/celeba ../shared/data/faces/celeba_more data/celeba-combined
 OUT=${OUT:-runs/ablation}
-CPU_MINUTES=${CPU_MINUTES:-120}           # per variant, CPU time of the training process
+CPU_MINUTES=${CPU_MINUTES:-120}           # per variant, CPU time of the training process (0: no limit)
+STEPS=${STEPS:-1000000} DECAY_FROM=${DECAY_FROM:-1} # the lr schedule: constant unless STEPS is reached first
+SNAPSHOT_EVERY=${SNAPSHOT_EVERY:-0}       # keep generator snapshots every N steps (0: none)
 THREADS=${THREADS:-2}
 EVAL_ARGS=${EVAL_ARGS:---quick}
 SKETCHES=${SKETCHES:-../shared/data/sketches_dev}
@@ -26,8 +32,9 @@ SKETCHES=${SKETCHES:-../shared/data/sketches_dev}
 # The bundled model's architecture and losses, warm-started from it with a fresh discriminator (its GPU phase's
 # LSGAN), a constant learning rate: only the variant's flags differ between runs.
 COMMON=(--data "$DATA" --init-from checkpoints/sketch2face-celeba --ngf 32 --ndf 64 --d-scales 2 --lambda-fm 10
-  --ema 0.999 --z-dim 8 --lambda-ms 1 --gan-mode lsgan --batch-size 2 --lr 1e-4 --steps 1000000 --decay-from 1
-  --workers 1 --seed 0 --cpu-minutes "$CPU_MINUTES" --sample-every 500)
+  --ema 0.999 --z-dim 8 --lambda-ms 1 --gan-mode lsgan --batch-size 2 --lr 1e-4 --steps "$STEPS"
+  --decay-from "$DECAY_FROM" --workers 1 --seed 0 --cpu-minutes "$CPU_MINUTES" --sample-every 500
+  --snapshot-every "$SNAPSHOT_EVERY")
 
 declare -A VARIANTS=(
   [base]=""
@@ -35,6 +42,7 @@ declare -A VARIANTS=(
   [proj-l10]="--lambda-projected 1 --lambda-perceptual 1 --d-augment --lambda-l1 10"
   [proj-l1]="--lambda-projected 1 --lambda-perceptual 1 --d-augment --lambda-l1 1"
   [proj-l10-comp]="--lambda-projected 1 --lambda-perceptual 1 --d-augment --lambda-l1 10 --lambda-components 1"
+  [proj-only]="--lambda-projected 1 --d-augment" # the projected critic without the perceptual loss, L1 at 100
 )
 # shellcheck disable=SC2206  # VARIANTS_RUN is a list of names
 ORDER=(${VARIANTS_RUN:-base proj-l100 proj-l10 proj-l1 proj-l10-comp})
