@@ -83,11 +83,10 @@ from data_prep.edges import (
 from data_prep.files import TEMP_MARKER, atomic_path
 from data_prep.framing import CELEBA_SHAPE, REFRAME_RANGES, SOURCES, detect_source, frame_person, reframe
 from data_prep.head import Head
-from data_prep.imageio import IMAGE_SUFFIXES, ImageLoadError, image_size, list_files, load_image
+from data_prep.imageio import IMAGE_SUFFIXES, JPEG_QUALITY, ImageLoadError, image_size, list_files, load_image
 
 SPLITS = ("train", "val", "val_more")
 """Training, validation people of the first folder, validation people of the further folders."""
-JPEG_QUALITY = 95
 MIN_VAL_IDENTITIES = 10
 VAL_MORE_PEOPLE = 100
 """Validation people of each further folder: 400 photos of CelebA's 4-photo people, as many as the first

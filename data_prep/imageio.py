@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
+JPEG_QUALITY = 95
+"""Quality of the JPEGs data_prep writes (the pairs); the evaluation stores generated faces alike."""
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif"})
 """File suffixes treated as images when scanning a folder."""
 

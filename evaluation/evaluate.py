@@ -57,10 +57,10 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
-from data_prep.imageio import ImageLoadError, load_image
+from data_prep.imageio import JPEG_QUALITY, ImageLoadError, load_image
 from evaluation import metrics, realism
 from evaluation.likeness import PER_FACE_FILE, Likeness, PerFace, face_mask, read_face
-from evaluation.realism import JPEG_QUALITY, PER_SAMPLE, SEED_PER_DRAWING, Realism, Sample
+from evaluation.realism import PER_SAMPLE, SEED_PER_DRAWING, Realism, Sample
 from evaluation.sheets import drawing_files, sheet, spread, tile, write_png
 from p2p.arguments import count
 from p2p.data import list_pairs, manifest_pairs, painted_backdrops, read_pair

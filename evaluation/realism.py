@@ -31,14 +31,13 @@ import torch
 from PIL import Image
 from torch import nn
 
+from data_prep.imageio import JPEG_QUALITY  # generated faces get the pairs' compression: JPEG artefacts tell nothing
+
 STEPS = 150  # optimiser steps per fold, whatever the sample size: small samples are still learnt
 SPLITS = 4  # halvings of the people; split 0 is the one test of evaluations before 2026-12-05
 BATCH_SIZE = 32
 LEARNING_RATE = 2e-3
 WIDTHS = (16, 32, 64, 128)  # four stride-2 convolutions, then global average pooling
-JPEG_QUALITY = 95
-"""The quality `data_prep.build` stores the pairs at (its manifest's parameters.jpeg_quality; a test keeps the two
-equal): generated faces go through the same compression, so JPEG artefacts tell nothing apart."""
 PER_SAMPLE = 300  # images per sample in a two-sample test: a few hundred keeps it to seconds on a CPU
 SELECTION_SEED = 0  # which images a capped sample keeps
 SEED_PER_DRAWING = 1_000_000  # drawing i of a set also gets a face of seed SEED_PER_DRAWING + i
