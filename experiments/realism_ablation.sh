@@ -43,6 +43,10 @@ declare -A VARIANTS=(
   [proj-l1]="--lambda-projected 1 --lambda-perceptual 1 --d-augment --lambda-l1 1"
   [proj-l10-comp]="--lambda-projected 1 --lambda-perceptual 1 --d-augment --lambda-l1 10 --lambda-components 1"
   [proj-only]="--lambda-projected 1 --d-augment" # the projected critic without the perceptual loss, L1 at 100
+  [warm]="--critic-warmup 1000"                    # the bundled recipe, its fresh critics trained 1,000 steps first
+  [warm-ms3]="--critic-warmup 1000 --d-scales 3"   # + a third PatchGAN at 64 px, which sees the whole face
+  [warm-l10]="--critic-warmup 1000 --lambda-l1 10" # warm, with a tenth of the pull to the average photo
+  [warm-b8]="--critic-warmup 250  --batch-size 8"  # warm, at the batch size of the bundled model's GPU phase
 )
 # shellcheck disable=SC2206  # VARIANTS_RUN is a list of names
 ORDER=(${VARIANTS_RUN:-base proj-l100 proj-l10 proj-l1 proj-l10-comp})

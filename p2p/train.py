@@ -8,9 +8,10 @@ has it), and on several GPUs or nodes with `torchrun --nproc_per_node N -m p2p.t
 The paper's recipe is the default. Options from later work, each off by default:
 an exponential moving average of the generator's weights (`--ema`, the exported
 generator is the average), pix2pixHD's multi-scale discriminator (`--d-scales`) and feature-matching loss
-(`--lambda-fm`), and a latent noise input (`--z-dim`) with the mode-seeking loss
+(`--lambda-fm`), a latent noise input (`--z-dim`) with the mode-seeking loss
 of Mao et al. 2019 (`--lambda-ms`) so that different seeds give different faces,
-and DiffAugment for the discriminator (`--d-augment`), against its overfitting a few thousand photos.
+DiffAugment for the discriminator (`--d-augment`), against its overfitting a few thousand photos, and a
+critics-only warm-up (`--critic-warmup`), so that a warm-started generator first meets critics that know something.
 
 Critics that know what photos look like, each on when its weight is above 0 (the first two need the
 ImageNet weights of requirements-train.txt): a Projected GAN critic on frozen EfficientNet-Lite0 features of
@@ -111,6 +112,7 @@ class TrainConfig:
     device: str = "auto"  # auto | cuda | mps | cpu
     seed: int = 0  # weights, data order, augmentations and noise
     init_from: str = ""  # start G from these generator weights (a checkpoint folder), e.g. when a run is lost
+    critic_warmup: int = 0  # train only the critics for the first N steps (fresh critics of a warm start know nothing)
     save_every_min: float = 10.0  # write checkpoint.pt this often (minutes)
     sample_every: int = 1000  # write samples/step_N.png (drawing | face | photo) every N steps
     snapshot_every: int = 0  # also keep generator snapshots/step_N/ every N steps (0: never)
@@ -424,8 +426,10 @@ class Trainer:
         if config.lambda_ms:  # two noise draws per drawing: the mode-seeking loss compares their faces
             drawing, photo, boxes = torch.cat([drawing, drawing]), torch.cat([photo, photo]), torch.cat([boxes, boxes])
         z = self.G.sample_z(len(drawing)).to(self.device) if config.z_dim else None
-        with self.autocast():
-            fake = self.G_ddp(drawing, z=z)
+        # While the critics warm up, G only draws the fakes they learn from (no graph, no DDP sync).
+        warming_up = self.state.step < config.critic_warmup
+        with self.autocast(), torch.no_grad() if warming_up else nullcontext():
+            fake = (self.G if warming_up else self.G_ddp)(drawing, z=z)
         losses = {}
         seen = diff_augment(len(drawing), drawing.shape[-1]) if config.d_augment else lambda images: images
         critic_loss, critic_optimisers = torch.zeros((), device=self.device), []
@@ -473,6 +477,10 @@ class Trainer:
             self.scaler.scale(critic_loss).backward()
             for opt in critic_optimisers:
                 self.scaler.step(opt)
+        if warming_up:
+            self.scaler.update()
+            self.state.step += 1
+            return losses
 
         # G: fool the critics (through the unwrapped critics, whose parameters are frozen for this pass) and
         # match the photo.

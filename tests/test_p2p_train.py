@@ -135,6 +135,23 @@ def test_the_pretrained_feature_and_component_critics_train(data: Path, tmp_path
         assert all(not torch.equal(a, b) for a, b in zip(before, module.parameters()) if a.ndim > 1)
 
 
+def test_critic_warmup_trains_the_critics_before_the_generator(data: Path, tmp_path: Path) -> None:
+    trainer = tiny_trainer(data, tmp_path, critic_warmup=2, lambda_projected=1.0, **RECIPE_OPTIONS)
+    drawing, photo, boxes = first_batch(trainer)
+    generators = (trainer.G, trainer.G_ema)
+    g_before, ema_before = ([p.clone() for p in g.parameters()] for g in generators)
+    d_before, p_before = ([p.clone() for p in m.parameters()] for m in (trainer.D, trainer.P.heads))
+    warmup = [trainer.train_step(drawing, photo, boxes) for _ in range(2)]
+    assert all(set(losses) == {"D_real", "D_fake", "P_real", "P_fake"} for losses in warmup)
+    assert all(torch.equal(a, b) for a, b in zip(g_before, trainer.G.parameters()))
+    assert all(torch.equal(a, b) for a, b in zip(ema_before, trainer.G_ema.parameters()))
+    assert not torch.equal(d_before[0], next(trainer.D.parameters()))
+    assert not torch.equal(p_before[0], next(trainer.P.heads.parameters()))
+    assert trainer.state.step == 2
+    assert "G_GAN" in trainer.train_step(drawing, photo, boxes)
+    assert not torch.equal(g_before[0], next(trainer.G.parameters()))
+
+
 def generator_gradient(trainer: Trainer, *batch: torch.Tensor) -> float:
     """The size of the generator's gradient after one step (L1 and the PatchGAN off: only the new terms)."""
     trainer.train_step(*batch)
