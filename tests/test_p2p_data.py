@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import cv2
+import numpy as np
 import pytest
 import torch
 from p2p_testutils import make_dataset
@@ -72,3 +74,15 @@ def test_pairs_without_boxes_have_empty_ones(tmp_path: Path) -> None:
     (data / "manifest.json").write_text(json.dumps(manifest))
     dataset = PairedDataset(data, "train", size=64, load_size=72)
     assert [bool(has_box(dataset[i][2]).all()) for i in range(2)] == [False, True]
+
+
+def test_a_run_below_the_pairs_size_shrinks_them_by_averaging(tmp_path: Path) -> None:
+    """Pixel-wide stripes shrunk to a small training size turn grey, as inference and evaluation shrink images."""
+    (tmp_path / "train").mkdir()
+    stripes = np.zeros((128, 128, 3), np.uint8)
+    stripes[:, ::2] = 255
+    cv2.imwrite(str(tmp_path / "train" / "0000.png"), np.hstack([stripes, stripes]))
+    dataset = PairedDataset(tmp_path, "train", size=16, load_size=18, augment=False)
+    drawing, photo, _ = dataset[0]
+    assert photo.std() < 0.1 and drawing.std() < 0.1, (photo.std(), drawing.std())
+    assert photo.mean().abs() < 0.1  # mid-grey in [-1, 1]
