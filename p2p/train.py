@@ -148,6 +148,10 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
         parser.error("--lambda-projected, --lambda-perceptual and --lambda-components are weights >= 0")
     if config.lambda_fm and config.gan_mode == "none":
         parser.error("--lambda-fm needs a discriminator (a --gan-mode other than none)")
+    if config.critic_warmup < 0:
+        parser.error("--critic-warmup is a number of steps >= 0")
+    if config.critic_warmup and config.gan_mode == "none" and not (config.lambda_projected or config.lambda_components):
+        parser.error("--critic-warmup needs a critic (a --gan-mode other than none, or a projected or component one)")
     if config.size != 2**config.num_downs:
         parser.error(f"--size {config.size} does not fit a U-Net with {config.num_downs} downsamplings")
     return config

@@ -253,6 +253,14 @@ def test_cli_rejects_a_size_that_does_not_fit_the_unet(data: Path, tmp_path: Pat
         train.parse_args(["--data", str(data), "--size", "128", "--num-downs", "6"])
 
 
+def test_cli_rejects_a_critic_warmup_without_steps_or_critics(data: Path) -> None:
+    for flags in (["--critic-warmup", "-1"], ["--critic-warmup", "5", "--gan-mode", "none"]):
+        with pytest.raises(SystemExit):
+            train.parse_args(["--data", str(data), *flags])
+    only_projected = ["--critic-warmup", "5", "--gan-mode", "none", "--lambda-projected", "1"]
+    assert train.parse_args(["--data", str(data), *only_projected]).critic_warmup == 5
+
+
 def test_help_explains_every_option_with_its_default(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         train.parse_args(["--help"])
