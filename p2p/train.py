@@ -418,9 +418,9 @@ class Trainer:
     def train_step(
         self, drawing: torch.Tensor, photo: torch.Tensor, boxes: torch.Tensor | None = None
     ) -> dict[str, float]:
-        """One optimisation step of the critics (D, and P and C when on), then G, as in the paper; returns the
-        losses. `boxes` (N × 3 × 4, `p2p.data`) place the eye and mouth critics' crops; without them those
-        critics see no pair."""
+        """One optimisation step of the critics (D, and P and C when on), then G, as in the paper (G not while
+        --critic-warmup lasts); returns the losses. `boxes` (N × 3 × 4, `p2p.data`) place the eye and mouth
+        critics' crops; without them those critics see no pair."""
         config = self.config
         for opt in self.optimisers:
             for group in opt.param_groups:
