@@ -44,7 +44,7 @@ import re
 import signal
 import sys
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -287,12 +287,21 @@ def lr_factor(step: int, config: TrainConfig) -> float:
     return max(0.0, (config.steps - step) / max(1, config.steps - start))
 
 
+STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
 def leave_process_group(worker_id: int) -> None:
     """DataLoader workers run in a process group of their own, so a stop sent to the run's whole group reaches
     only the training process, which finishes its step and saves. PyTorch's workers die on a SIGTERM that
     their parent did not send (its C handler re-raises it), and the run then crashed with "DataLoader worker
-    ... is killed by signal: Terminated" before saving. They still exit with their parent (PyTorch watches it)."""
+    ... is killed by signal: Terminated" before saving. They still exit with their parent (PyTorch watches it).
+
+    A worker is forked with the stop signals held (`Trainer.batches_of_epoch`), so a stop sent to the group
+    before it gets here waits; it was meant for the run, which has it too, so the worker drops it."""
     os.setpgrp()
+    while signal.sigtimedwait(STOP_SIGNALS, 0) is not None:
+        pass
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
 
 
 # ----------------------------------------------------------------------------- the trainer
@@ -635,14 +644,17 @@ class Trainer:
 
     # ------------------------------------------------------------------ the loop
 
-    def batches_of_epoch(self, epoch: int, skip: int) -> DataLoader:
-        """This rank's batches of one epoch, in an order fixed by (seed, epoch), minus the first `skip`."""
+    def batches_of_epoch(self, epoch: int, skip: int) -> Iterator[tuple[torch.Tensor, ...]]:
+        """This rank's batches of one epoch, in an order fixed by (seed, epoch), minus the first `skip`.
+
+        The loader's workers start with Ctrl-C and SIGTERM held (see `leave_process_group`); the training
+        process gets a stop that came meanwhile as soon as they are forked."""
         order = torch.randperm(len(self.train_set), generator=torch.Generator().manual_seed(self.config.seed + epoch))
         per_rank = len(order) // self.world
         indices = order[self.rank * per_rank : (self.rank + 1) * per_rank].tolist()
         indices = indices[skip * self.config.batch_size :]
         self.train_set.epoch = epoch
-        return DataLoader(
+        loader = DataLoader(
             self.train_set,
             batch_size=self.config.batch_size,
             sampler=indices,
@@ -655,6 +667,11 @@ class Trainer:
             generator=torch.Generator().manual_seed(self.config.seed + epoch),
             worker_init_fn=leave_process_group,
         )
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+        try:
+            return iter(loader)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
     def request_stop(self, signum: int, frame: object) -> None:
         if os.getpid() != self.pid or self.stop_requested:  # a DataLoader worker, or a repeated signal

@@ -455,6 +455,50 @@ def test_a_stop_sent_to_the_process_group_with_loader_workers_saves_once_and_res
     assert torch.load(out / "checkpoint.pt", weights_only=True)["step"] == stopped + 2
 
 
+# Run as the training process: the first DataLoader worker to start sends a SIGTERM to the run's process group
+# right after PyTorch installed its worker signal handlers and before the worker leaves the group, the moment at
+# which a `kill -- -PGID` can land in any epoch's worker start. The last argument names a file that marks it sent.
+STOP_AT_WORKER_START = """
+import os, runpy, signal, sys
+from torch.utils.data._utils import signal_handling
+sent = sys.argv.pop()
+install = signal_handling._set_worker_signal_handlers
+def install_then_stop_the_group():
+    install()
+    try:
+        os.close(os.open(sent, os.O_CREAT | os.O_EXCL))
+    except FileExistsError:
+        return
+    os.killpg(os.getpgrp(), signal.SIGTERM)
+signal_handling._set_worker_signal_handlers = install_then_stop_the_group
+runpy.run_module("p2p.train", run_name="__main__", alter_sys=True)
+"""
+
+
+@pytest.mark.slow
+def test_a_stop_that_reaches_a_starting_loader_worker_saves_once(data: Path, tmp_path: Path) -> None:
+    out, sent = tmp_path / "run", tmp_path / "stop-sent"
+    command = training_command(data, out, "--workers", "2", "--steps", "100000")
+    command[1:3] = ["-c", STOP_AT_WORKER_START]
+    process = subprocess.Popen(
+        [*command, str(sent)],
+        cwd=REPO_ROOT,
+        env=subprocess_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        output, _ = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    assert sent.exists(), output
+    assert process.returncode == 130, output
+    assert output.count("saving a checkpoint") == 1 and "killed by signal" not in output, output
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("options", [[], PRETRAINED_FLAGS], ids=["paper", "pretrained-critics"])
 def test_ddp_with_two_cpu_processes(data: Path, tmp_path: Path, options: list[str]) -> None:
