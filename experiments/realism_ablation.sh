@@ -80,7 +80,7 @@ for name in shipped "${ORDER[@]}"; do
   evals+=("$OUT/evals/$name") generators+=("${GENERATOR[$name]}")
   [ -f "$OUT/evals/$name/metrics.json" ] && continue
   echo "== evaluate $name"
-  folders=(--drawings "mouse=$mouse")
+  folders=(--drawings "mouse=$mouse" --framed-photos "$DATA") # the targets for these folders
   [ -d "$SKETCHES" ] && folders+=(--sketches "$SKETCHES")
   # shellcheck disable=SC2086
   "$PYTHON" -m evaluation.evaluate --data "$DATA" --checkpoint "${GENERATOR[$name]}" --out "$OUT/evals/$name" \
