@@ -19,6 +19,7 @@ DATA=${DATA:-data/celeba-combined}
 OUT=${OUT:-runs/coarse64/a}
 STEPS=${STEPS:-100000} SNAPSHOT_EVERY=${SNAPSHOT_EVERY:-2000}
 THREADS=${THREADS:-1}
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE} # threads that wait sleep: a test or evaluation beside a run no longer stalls it
 EVAL_ARGS=${EVAL_ARGS:---quick}
 
 case ${1:-} in

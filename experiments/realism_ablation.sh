@@ -32,6 +32,7 @@ CPU_MINUTES=${CPU_MINUTES:-120}           # per variant, CPU time of the trainin
 STEPS=${STEPS:-1000000} DECAY_FROM=${DECAY_FROM:-1} # the lr schedule: constant unless STEPS is reached first
 SNAPSHOT_EVERY=${SNAPSHOT_EVERY:-0}       # keep generator snapshots every N steps (0: none)
 THREADS=${THREADS:-2}
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE} # threads that wait sleep: a test or evaluation beside a run no longer stalls it
 EVAL_ARGS=${EVAL_ARGS:---quick}
 SKETCHES=${SKETCHES:-../shared/data/sketches_dev}
 
