@@ -10,7 +10,6 @@
 #   VARIANTS_RUN="base proj-l10" bash experiments/realism_ablation.sh   # some variants only
 #   # the critic warm-up tests (docs/experiments.md), two at a time on one thread each:
 #   VARIANTS_RUN=warm CPU_MINUTES=50 THREADS=1 bash experiments/realism_ablation.sh & (and warm-ms3, warm-l10)
-#   # BicycleGAN's encoder (docs/experiments.md), likewise: VARIANTS_RUN=bicycle (and bicycle-l10)
 #   # the GPU phase's batch of 8 as a long CPU run, snapshots scored as it goes (docs/experiments.md):
 #   OUT=runs/realism-b8 VARIANTS_RUN=b8 CPU_MINUTES=0 STEPS=8000 DECAY_FROM=0.3 SNAPSHOT_EVERY=500 \
 #       bash experiments/realism_ablation.sh
@@ -53,8 +52,6 @@ declare -A VARIANTS=(
   [warm]="--critic-warmup 1000"                    # the bundled recipe, its fresh critics trained 1,000 steps first
   [warm-ms3]="--critic-warmup 1000 --d-scales 3"   # + a third PatchGAN at 64 px, which sees the whole face
   [warm-l10]="--critic-warmup 1000 --lambda-l1 10" # warm, with a tenth of the pull to the average photo
-  [bicycle]="--lambda-kl 0.01"                      # BicycleGAN: half the pairs painted from their photos' latents
-  [bicycle-l10]="--lambda-kl 0.01 --lambda-l1 10"   # the same, L1 at BicycleGAN's weight
   [b8]="--batch-size 8 --lr 1.5e-4 --d-augment"     # the bundled model's GPU phase (batch 8), on the CPU, more people
 )
 # shellcheck disable=SC2206  # VARIANTS_RUN is a list of names

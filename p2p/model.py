@@ -7,7 +7,6 @@
   (drawing, photo) pair as real or fake (70×70 receptive field with 3 layers).
   `MultiscaleDiscriminator` runs several on downsampled copies (pix2pixHD) and
   also returns their intermediate features for the feature-matching loss.
-* `LatentEncoder`: BicycleGAN's encoder from a photo to the latent that paints it (training only).
 
 Two optional changes to the paper's generator, both off by default so the
 reference architecture (and older checkpoints) stay what they were:
@@ -220,35 +219,6 @@ def with_phase_decoder(generator: UNetGenerator) -> UNetGenerator:
             if isinstance(layer, nn.ConvTranspose2d):
                 block[i] = PhaseConvTranspose2d(layer)
     return generator
-
-
-class LatentEncoder(nn.Module):
-    """BicycleGAN's encoder E (Zhu et al., NeurIPS 2017): a photo → the mean and log-variance of the latent G
-    should take to paint it. In training, G paints half the batch from its photos' own latents and is held to
-    them by L1: told the lighting, colours and backdrop, it no longer has to paint their average, the blur
-    that L1 otherwise rewards. E is a training tool only; at inference the latent comes from the seed.
-
-    It sees the photo at 64 px (the whole face's shading, not its texture) and has no normalisation, which
-    would remove the brightness and colour it is there to pass on.
-    """
-
-    SIZE = 64
-
-    def __init__(self, z_dim: int, nef: int = 64) -> None:
-        super().__init__()
-        widths = [nef, 2 * nef, 4 * nef, 4 * nef]  # 64 → 32 → 16 → 8 → 4 px
-        layers: list[nn.Module] = []
-        for c_in, c_out in zip([3, *widths[:-1]], widths):
-            layers += [nn.Conv2d(c_in, c_out, 4, 2, 1), nn.LeakyReLU(0.2)]
-        self.net = nn.Sequential(*layers)
-        self.head = nn.Linear(widths[-1], 2 * z_dim)
-        init_weights(self)
-
-    def forward(self, photo: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(mean, log-variance), each N × z_dim, of the latents of photos in [-1, 1]."""
-        h = self.net(F.adaptive_avg_pool2d(photo, self.SIZE)).mean((2, 3))
-        mean, log_variance = self.head(h).chunk(2, dim=1)
-        return mean, log_variance
 
 
 class PatchDiscriminator(nn.Module):

@@ -70,7 +70,7 @@ from p2p.critics.projected import (
     perceptual_loss,
 )
 from p2p.data import PairedDataset
-from p2p.model import LatentEncoder, MultiscaleDiscriminator, UNetGenerator
+from p2p.model import MultiscaleDiscriminator, UNetGenerator
 from p2p.tensors import cpu_has_bf16, tensor_to_image
 from p2p.weights import CheckpointError, export_generator, load_generator
 
@@ -96,8 +96,6 @@ class TrainConfig:
     lambda_l1: float = 100.0  # weight of the L1 distance to the photo (paper: 100)
     lambda_fm: float = 0.0  # discriminator feature matching (pix2pixHD: 10)
     lambda_ms: float = 0.0  # mode seeking: reward faces that differ between two noise draws (Mao et al.: 1)
-    lambda_kl: float = 0.0  # BicycleGAN: G paints half the pairs from their photos' latents; KL weight (0.01; 0: off)
-    lambda_latent: float = 0.5  # BicycleGAN: the encoder must read a random latent back from G's face (theirs: 0.5)
     lambda_projected: float = 0.0  # weight of the critic on frozen ImageNet features (Projected GAN; 0: off)
     lambda_perceptual: float = 0.0  # distance to the photo in those features (perceptual loss; 0: off)
     lambda_components: float = 0.0  # weight of the eye and mouth critics (GFPGAN; needs boxes in the data; 0: off)
@@ -154,8 +152,6 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
         parser.error("--critic-warmup is a number of steps >= 0")
     if config.critic_warmup and config.gan_mode == "none" and not (config.lambda_projected or config.lambda_components):
         parser.error("--critic-warmup needs a critic (a --gan-mode other than none, or a projected or component one)")
-    if config.lambda_kl < 0 or config.lambda_kl and not config.z_dim:
-        parser.error("--lambda-kl is a weight >= 0, and the encoder it turns on needs a latent (--z-dim > 0)")
     if config.size != 2**config.num_downs:
         parser.error(f"--size {config.size} does not fit a U-Net with {config.num_downs} downsamplings")
     return config
@@ -232,11 +228,6 @@ def mode_seeking_loss(
     if z_a is not None:
         difference = difference / (z_a - z_b).abs().mean()
     return 1.0 / (difference + 1e-5)
-
-
-def kl_divergence(mean: torch.Tensor, log_variance: torch.Tensor) -> torch.Tensor:
-    """KL(N(mean, exp(log_variance)) ‖ N(0, 1)), summed over the latent's dimensions, averaged over the batch."""
-    return 0.5 * (mean.square() + log_variance.exp() - 1 - log_variance).sum(1).mean()
 
 
 def diff_augment(n: int, size: int) -> Callable[[torch.Tensor], torch.Tensor]:
@@ -347,7 +338,6 @@ class Trainer:
         self.features = pretrained_efficientnet(self.device) if wants_features else None
         self.P = ProjectedDiscriminator(config.ndf).to(self.device) if config.lambda_projected else None
         self.C = ComponentCritics(config.ndf).to(self.device) if config.lambda_components else None
-        self.E = LatentEncoder(config.z_dim).to(self.device) if config.lambda_kl else None
         if self.C is not None and not has_box(torch.from_numpy(np.stack(self.train_set.boxes))).any():
             raise SystemExit(
                 f"--lambda-components: no training pair in {config.data} has eye and mouth boxes in its "
@@ -358,7 +348,7 @@ class Trainer:
         # The moving average is what gets exported: smoother weights, fewer GAN artefacts (Karras et al. 2018).
         self.G_ema = copy.deepcopy(self.G).requires_grad_(False) if config.ema else None
         if self.device.type == "cuda":
-            for name in ("G", "D", "P", "C", "E"):
+            for name in ("G", "D", "P", "C"):
                 if getattr(self, name) is not None:
                     setattr(self, name, getattr(self, name).to(memory_format=torch.channels_last))
 
@@ -368,7 +358,6 @@ class Trainer:
         self.opt_G, self.opt_D = adam(self.G), adam(self.D)
         self.opt_P = adam(self.P) if self.P is not None else None
         self.opt_C = adam(self.C) if self.C is not None else None
-        self.opt_E = adam(self.E) if self.E is not None else None
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp_dtype == torch.float16)
 
         self.state = TrainState()
@@ -383,9 +372,8 @@ class Trainer:
             self.D_ddp: torch.nn.Module = DistributedDataParallel(self.D, device_ids=ids)
             self.P_ddp = DistributedDataParallel(self.P, device_ids=ids) if self.P is not None else None
             self.C_ddp = DistributedDataParallel(self.C, device_ids=ids) if self.C is not None else None
-            self.E_ddp = DistributedDataParallel(self.E, device_ids=ids) if self.E is not None else None
         else:
-            self.G_ddp, self.D_ddp, self.P_ddp, self.C_ddp, self.E_ddp = self.G, self.D, self.P, self.C, self.E
+            self.G_ddp, self.D_ddp, self.P_ddp, self.C_ddp = self.G, self.D, self.P, self.C
         self.stop_requested = False
         self.recent_logs: collections.deque[dict[str, float]] = collections.deque(maxlen=5)
         self.warned_critic_won = False
@@ -404,7 +392,6 @@ class Trainer:
         """Everything with a state dict that a resumed run needs back."""
         parts = {"G": self.G, "D": self.D, "opt_G": self.opt_G, "opt_D": self.opt_D, "scaler": self.scaler}
         optional = {"G_ema": self.G_ema, "P": self.P, "opt_P": self.opt_P, "C": self.C, "opt_C": self.opt_C}
-        optional |= {"E": self.E, "opt_E": self.opt_E}
         return parts | {name: part for name, part in optional.items() if part is not None}
 
     def start_from_generator(self, source: str) -> None:
@@ -435,37 +422,27 @@ class Trainer:
 
     @property
     def optimisers(self) -> list[torch.optim.Optimizer]:
-        return [opt for opt in (self.opt_G, self.opt_D, self.opt_P, self.opt_C, self.opt_E) if opt is not None]
+        return [opt for opt in (self.opt_G, self.opt_D, self.opt_P, self.opt_C) if opt is not None]
 
     def train_step(
         self, drawing: torch.Tensor, photo: torch.Tensor, boxes: torch.Tensor | None = None
     ) -> dict[str, float]:
-        """One optimisation step of the critics (D, and P and C when on), then G (and E), as in the paper (G not
-        while --critic-warmup lasts); returns the losses. `boxes` (N × 3 × 4, `p2p.data`) place the eye and mouth
-        critics' crops; without them those critics see no pair.
-
-        Mode seeking and the encoder take every drawing twice. With the encoder (BicycleGAN), the first copy is
-        painted from its photo's encoded latent and is the only one held to the photo (L1, feature matching);
-        the second from a random latent, which the critics judge and the encoder must read back."""
+        """One optimisation step of the critics (D, and P and C when on), then G, as in the paper (G not while
+        --critic-warmup lasts); returns the losses. `boxes` (N × 3 × 4, `p2p.data`) place the eye and mouth
+        critics' crops; without them those critics see no pair."""
         config = self.config
         for opt in self.optimisers:
             for group in opt.param_groups:
                 group["lr"] = config.lr * lr_factor(self.state.step, config)
         if boxes is None:
             boxes = torch.zeros(len(drawing), len(COMPONENTS), 4, device=drawing.device)
-        n = len(drawing)
-        if config.lambda_ms or self.E is not None:  # two noise draws per drawing
+        if config.lambda_ms:  # two noise draws per drawing: the mode-seeking loss compares their faces
             drawing, photo, boxes = torch.cat([drawing, drawing]), torch.cat([photo, photo]), torch.cat([boxes, boxes])
         z = self.G.sample_z(len(drawing)).to(self.device) if config.z_dim else None
         # While the critics warm up, G only draws the fakes they learn from (no graph, no DDP sync).
         warming_up = self.state.step < config.critic_warmup
         with self.autocast(), torch.no_grad() if warming_up else nullcontext():
-            if self.E is not None:
-                mean, log_variance = (t.float() for t in self.E_ddp(photo[:n]))
-                encoded = mean + torch.randn_like(mean) * (0.5 * log_variance).exp()
-                z = torch.cat([encoded, z[n:]])
             fake = (self.G if warming_up else self.G_ddp)(drawing, z=z)
-        held = slice(0, n) if self.E is not None else slice(None)  # the faces held to their photos
         losses = {}
         seen = diff_augment(len(drawing), drawing.shape[-1]) if config.d_augment else lambda images: images
         critic_loss, critic_optimisers = torch.zeros((), device=self.device), []
@@ -521,7 +498,7 @@ class Trainer:
         # G: fool the critics (through the unwrapped critics, whose parameters are frozen for this pass) and
         # match the photo.
         self.opt_G.zero_grad(set_to_none=True)
-        loss_G_L1 = l1_per_sample(fake[held], photo[held]).mean()
+        loss_G_L1 = l1_per_sample(fake, photo).mean()
         loss_G = config.lambda_l1 * loss_G_L1
         if config.gan_mode != "none":
             self.D.requires_grad_(False)
@@ -533,8 +510,8 @@ class Trainer:
             loss_G = loss_G + loss_G_GAN
             losses["G_GAN"] = loss_G_GAN.item()
             if config.lambda_fm:
-                real_scales = [[f.chunk(2)[0][held] for f in s] for s in scales]
-                loss_G_FM = feature_matching_loss([[f[held] for f in s] for s in fake_scales], real_scales)
+                real_scales = [[f.chunk(2)[0] for f in s] for s in scales]
+                loss_G_FM = feature_matching_loss(fake_scales, real_scales)
                 loss_G = loss_G + config.lambda_fm * loss_G_FM
                 losses["G_FM"] = loss_G_FM.item()
         if self.P is not None:
@@ -566,20 +543,8 @@ class Trainer:
             loss_G_MS = mode_seeking_loss(fake_a, fake_b, z_a, z_b)
             loss_G = loss_G + config.lambda_ms * loss_G_MS
             losses["G_MS"] = loss_G_MS.item()
-        if self.E is not None:
-            loss_G_KL = kl_divergence(mean, log_variance)
-            # E reads the random latents back from the faces with its weights fixed: only G answers for it.
-            fixed = {name: weight.detach() for name, weight in self.E.named_parameters()}
-            with self.autocast():
-                read_back, _ = torch.func.functional_call(self.E, fixed, (fake[n:],))
-            loss_G_latent = (read_back.float() - z[n:]).abs().mean()
-            loss_G = loss_G + config.lambda_kl * loss_G_KL + config.lambda_latent * loss_G_latent
-            losses |= {"G_KL": loss_G_KL.item(), "G_latent": loss_G_latent.item()}
-            self.opt_E.zero_grad(set_to_none=True)
         self.scaler.scale(loss_G).backward()
         self.scaler.step(self.opt_G)
-        if self.E is not None:
-            self.scaler.step(self.opt_E)
         self.scaler.update()
         self.update_ema()
         self.state.step += 1
@@ -633,7 +598,6 @@ class Trainer:
     LOSS_FIELDS = (
         *("step", "lr", "seconds", "G_GAN", "G_L1", "G_FM", "G_MS", "D_real", "D_fake"),
         *("G_proj", "G_perc", "G_comp", "P_real", "P_fake", "C_real", "C_fake"),  # later columns: old logs still read
-        *("G_KL", "G_latent"),
     )
 
     def log_losses(self, losses: dict[str, float], elapsed: float) -> None:
