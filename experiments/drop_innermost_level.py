@@ -1,8 +1,9 @@
 """Turn a U-Net generator for 2**n px into one for 2**(n-1) px by dropping its innermost level.
 
 A warm start for `p2p.train --size 128 --num-downs 7 --init-from OUT` from the bundled 256-px generator: every
-layer keeps its weights but the innermost encoder/decoder pair of the 8-level net, so the 7-level net starts
-from filters that already draw faces (at twice the scale) instead of from noise.
+layer keeps its weights but the encoder and decoder blocks of the level just outside the bottleneck (the
+bottleneck's own pair is kept), so the 7-level net starts from filters that already draw faces (at twice the
+scale) instead of from noise.
 
     python experiments/drop_innermost_level.py checkpoints/sketch2face-celeba runs/half-res/init
 """

@@ -8,6 +8,10 @@
 #   DATA=/work/data/celeba-2000people bash experiments/half_resolution.sh train      # resumes after any interruption
 #   DATA=/work/data/celeba-2000people bash experiments/half_resolution.sh evaluate   # the snapshots so far
 #
+# A variant forks the run: copy its checkpoint.pt into a new OUT and resume there with other losses, e.g.
+#   mkdir -p runs/half-res/l10 && cp runs/half-res/a/checkpoint.pt runs/half-res/l10/
+#   OUT=runs/half-res/l10 LAMBDA_L1=10 DATA=... bash experiments/half_resolution.sh train
+#
 # Snapshots every SNAPSHOT_EVERY steps in $OUT/snapshots/; `evaluate` scores each once with EVAL_ARGS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +20,7 @@ DATA=${DATA:-data/celeba-combined}
 OUT=${OUT:-runs/half-res/a}
 STEPS=${STEPS:-40000} SNAPSHOT_EVERY=${SNAPSHOT_EVERY:-2000}
 THREADS=${THREADS:-2}
+LAMBDA_L1=${LAMBDA_L1:-100} # the pull to the photo (the bundled model's: 100)
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 EVAL_ARGS=${EVAL_ARGS:---quick}
 
@@ -27,8 +32,8 @@ train)
   [ -f "$OUT/checkpoint.pt" ] && resume=(--resume)
   OMP_NUM_THREADS=$THREADS "$PYTHON" -m p2p.train --data "$DATA" --out "$OUT" --init-from "$init" --size 128 \
     --num-downs 7 --ngf 32 --ndf 64 --d-scales 2 --lambda-fm 10 --ema 0.999 --z-dim 8 --lambda-ms 1 \
-    --gan-mode lsgan --d-augment --batch-size 8 --lr 2e-4 --steps "$STEPS" --decay-from 0.5 --workers 1 --seed 0 \
-    --sample-every 500 --snapshot-every "$SNAPSHOT_EVERY" "${resume[@]}"
+    --lambda-l1 "$LAMBDA_L1" --gan-mode lsgan --d-augment --batch-size 8 --lr 2e-4 --steps "$STEPS" \
+    --decay-from 0.5 --workers 1 --seed 0 --sample-every 500 --snapshot-every "$SNAPSHOT_EVERY" "${resume[@]}"
   ;;
 evaluate)
   for snapshot in "$OUT"/snapshots/step_*; do
