@@ -36,13 +36,7 @@ train)
     --decay-from 0.5 --workers 1 --seed 0 --sample-every 500 --snapshot-every "$SNAPSHOT_EVERY" "${resume[@]}"
   ;;
 evaluate)
-  for snapshot in "$OUT"/snapshots/step_*; do
-    [ -d "$snapshot" ] || continue
-    eval_dir=$OUT/evals/$(basename "$snapshot")
-    [ -f "$eval_dir/metrics.json" ] && continue
-    # shellcheck disable=SC2086  # EVAL_ARGS is a list of flags
-    "$PYTHON" -m evaluation.evaluate --data "$DATA" --checkpoint "$snapshot" --out "$eval_dir" $EVAL_ARGS
-  done
+  OUT=$OUT DATA=$DATA EVAL_ARGS=$EVAL_ARGS PYTHON=$PYTHON bash experiments/evaluate_snapshots.sh
   ;;
 *)
   echo "usage: bash experiments/half_resolution.sh train|evaluate" >&2
