@@ -11,6 +11,7 @@
 # A variant forks the run: copy its checkpoint.pt into a new OUT and resume there with other losses, e.g.
 #   mkdir -p runs/half-res/l10 && cp runs/half-res/a/checkpoint.pt runs/half-res/l10/
 #   OUT=runs/half-res/l10 LAMBDA_L1=10 DATA=... bash experiments/half_resolution.sh train
+# or with further trainer flags: OUT=runs/half-res/nearer FLAGS=--l1-nearer-draw DATA=... bash ... train
 #
 # Snapshots every SNAPSHOT_EVERY steps in $OUT/snapshots/; `evaluate` scores each once with EVAL_ARGS.
 set -euo pipefail
@@ -21,6 +22,7 @@ OUT=${OUT:-runs/half-res/a}
 STEPS=${STEPS:-40000} SNAPSHOT_EVERY=${SNAPSHOT_EVERY:-2000}
 THREADS=${THREADS:-2}
 LAMBDA_L1=${LAMBDA_L1:-100} # the pull to the photo (the bundled model's: 100)
+read -r -a FLAGS <<< "${FLAGS:-}" # further p2p.train flags for a fork
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 EVAL_ARGS=${EVAL_ARGS:---quick}
 
@@ -33,7 +35,7 @@ train)
   OMP_NUM_THREADS=$THREADS "$PYTHON" -m p2p.train --data "$DATA" --out "$OUT" --init-from "$init" --size 128 \
     --num-downs 7 --ngf 32 --ndf 64 --d-scales 2 --lambda-fm 10 --ema 0.999 --z-dim 8 --lambda-ms 1 \
     --lambda-l1 "$LAMBDA_L1" --gan-mode lsgan --d-augment --batch-size 8 --lr 2e-4 --steps "$STEPS" \
-    --decay-from 0.5 --workers 1 --seed 0 --sample-every 500 --snapshot-every "$SNAPSHOT_EVERY" "${resume[@]}"
+    --decay-from 0.5 --workers 1 --seed 0 --sample-every 500 --snapshot-every "$SNAPSHOT_EVERY" "${resume[@]}" "${FLAGS[@]}"
   ;;
 evaluate)
   OUT=$OUT DATA=$DATA EVAL_ARGS=$EVAL_ARGS PYTHON=$PYTHON bash experiments/evaluate_snapshots.sh

@@ -96,6 +96,7 @@ class TrainConfig:
     lambda_l1: float = 100.0  # weight of the L1 distance to the photo (paper: 100)
     lambda_fm: float = 0.0  # discriminator feature matching (pix2pixHD: 10)
     lambda_ms: float = 0.0  # mode seeking: reward faces that differ between two noise draws (Mao et al.: 1)
+    l1_nearer_draw: bool = False  # L1 on the nearer of the two draws only (best of many): the other may differ
     lambda_projected: float = 0.0  # weight of the critic on frozen ImageNet features (Projected GAN; 0: off)
     lambda_perceptual: float = 0.0  # distance to the photo in those features (perceptual loss; 0: off)
     lambda_components: float = 0.0  # weight of the eye and mouth critics (GFPGAN; needs boxes in the data; 0: off)
@@ -148,6 +149,8 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
         parser.error("--lambda-projected, --lambda-perceptual and --lambda-components are weights >= 0")
     if config.lambda_fm and config.gan_mode == "none":
         parser.error("--lambda-fm needs a discriminator (a --gan-mode other than none)")
+    if config.l1_nearer_draw and not config.lambda_ms:
+        parser.error("--l1-nearer-draw needs the two noise draws of --lambda-ms")
     if config.critic_warmup < 0:
         parser.error("--critic-warmup is a number of steps >= 0")
     if config.critic_warmup and config.gan_mode == "none" and not (config.lambda_projected or config.lambda_components):
@@ -498,7 +501,10 @@ class Trainer:
         # G: fool the critics (through the unwrapped critics, whose parameters are frozen for this pass) and
         # match the photo.
         self.opt_G.zero_grad(set_to_none=True)
-        loss_G_L1 = l1_per_sample(fake, photo).mean()
+        loss_G_L1 = l1_per_sample(fake, photo)
+        # Best of many (Bhattacharyya et al. 2018): the photo is one of the faces a drawing could give, so only
+        # the nearer draw is pulled to it; L1 on both pulls every draw to their average.
+        loss_G_L1 = torch.minimum(*loss_G_L1.chunk(2)).mean() if config.l1_nearer_draw else loss_G_L1.mean()
         loss_G = config.lambda_l1 * loss_G_L1
         if config.gan_mode != "none":
             self.D.requires_grad_(False)
