@@ -140,9 +140,32 @@ def test_l1_on_the_nearer_draw_pulls_only_that_draw_to_the_photo(data: Path, tmp
     assert not all(torch.equal(a, b) for a, b in zip(after_both, after_nearer))
 
 
-def test_cli_rejects_the_nearer_draw_without_two_draws(data: Path) -> None:
+def test_l1_best_of_k_picks_for_each_drawing_the_seed_whose_face_is_nearest_its_photo(
+    data: Path, tmp_path: Path
+) -> None:
+    trainer = tiny_trainer(data, tmp_path, l1_best_of=4, **RECIPE_OPTIONS)
+    drawing, photo, boxes = first_batch(trainer)
+    drawing, photo = torch.cat([drawing, drawing]), torch.cat([photo, photo])  # mode seeking's two draws
+    torch.manual_seed(3)
+    seeds = trainer.nearest_seeds(drawing, photo)
+    torch.manual_seed(3)
+    candidates = torch.randint(0, 2**31 - 1, (2 * 4 + 2,)).tolist()  # the same draw of candidates
+    assert len(seeds) == 4 and seeds[2:] == candidates[8:]  # the second draws keep random seeds
+    with torch.no_grad():
+        for i in range(2):
+            mine = candidates[4 * i : 4 * i + 4]
+            faces = trainer.G(drawing[i : i + 1].expand(4, -1, -1, -1), seeds=mine)
+            distances = train.l1_per_sample(faces, photo[i : i + 1].expand(4, -1, -1, -1))
+            assert seeds[i] == mine[int(distances.argmin())]
+            assert distances.max() > distances.min()  # the seeds do give different faces
+    losses = trainer.train_step(*first_batch(trainer))
+    assert all(math.isfinite(v) for v in losses.values()) and "G_MS" in losses
+
+
+@pytest.mark.parametrize("flags", [["--l1-nearer-draw"], ["--l1-best-of", "4"]])
+def test_cli_rejects_the_best_of_many_losses_without_two_draws(data: Path, flags: list[str]) -> None:
     with pytest.raises(SystemExit):
-        train.parse_args(["--data", str(data), "--l1-nearer-draw"])
+        train.parse_args(["--data", str(data), *flags])
 
 
 PRETRAINED_OPTIONS = {"lambda_projected": 1.0, "lambda_perceptual": 1.0, "lambda_components": 1.0}
