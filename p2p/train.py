@@ -96,8 +96,6 @@ class TrainConfig:
     lambda_l1: float = 100.0  # weight of the L1 distance to the photo (paper: 100)
     lambda_fm: float = 0.0  # discriminator feature matching (pix2pixHD: 10)
     lambda_ms: float = 0.0  # mode seeking: reward faces that differ between two noise draws (Mao et al.: 1)
-    l1_nearer_draw: bool = False  # L1 on the nearer of the two draws only (best of many): the other may differ
-    l1_best_of: int = 0  # L1 on the first draw only, its seed the one of K whose face is nearest the photo (IMLE)
     lambda_projected: float = 0.0  # weight of the critic on frozen ImageNet features (Projected GAN; 0: off)
     lambda_perceptual: float = 0.0  # distance to the photo in those features (perceptual loss; 0: off)
     lambda_components: float = 0.0  # weight of the eye and mouth critics (GFPGAN; needs boxes in the data; 0: off)
@@ -150,10 +148,6 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
         parser.error("--lambda-projected, --lambda-perceptual and --lambda-components are weights >= 0")
     if config.lambda_fm and config.gan_mode == "none":
         parser.error("--lambda-fm needs a discriminator (a --gan-mode other than none)")
-    if (config.l1_nearer_draw or config.l1_best_of) and not config.lambda_ms:
-        parser.error("--l1-nearer-draw and --l1-best-of need the two noise draws of --lambda-ms")
-    if config.l1_best_of < 0:
-        parser.error("--l1-best-of is a number of candidate draws >= 1 (0: off)")
     if config.critic_warmup < 0:
         parser.error("--critic-warmup is a number of steps >= 0")
     if config.critic_warmup and config.gan_mode == "none" and not (config.lambda_projected or config.lambda_components):
@@ -444,13 +438,11 @@ class Trainer:
             boxes = torch.zeros(len(drawing), len(COMPONENTS), 4, device=drawing.device)
         if config.lambda_ms:  # two noise draws per drawing: the mode-seeking loss compares their faces
             drawing, photo, boxes = torch.cat([drawing, drawing]), torch.cat([photo, photo]), torch.cat([boxes, boxes])
-        seeds = self.nearest_seeds(drawing, photo) if config.l1_best_of else None
-        generators = None if seeds is None else [torch.Generator().manual_seed(s) for s in seeds]
-        z = self.G.sample_z(len(drawing), generators).to(self.device) if config.z_dim else None
+        z = self.G.sample_z(len(drawing)).to(self.device) if config.z_dim else None
         # While the critics warm up, G only draws the fakes they learn from (no graph, no DDP sync).
         warming_up = self.state.step < config.critic_warmup
         with self.autocast(), torch.no_grad() if warming_up else nullcontext():
-            fake = (self.G if warming_up else self.G_ddp)(drawing, seeds=seeds, z=z)
+            fake = (self.G if warming_up else self.G_ddp)(drawing, z=z)
         losses = {}
         seen = diff_augment(len(drawing), drawing.shape[-1]) if config.d_augment else lambda images: images
         critic_loss, critic_optimisers = torch.zeros((), device=self.device), []
@@ -506,14 +498,7 @@ class Trainer:
         # G: fool the critics (through the unwrapped critics, whose parameters are frozen for this pass) and
         # match the photo.
         self.opt_G.zero_grad(set_to_none=True)
-        loss_G_L1 = l1_per_sample(fake, photo)
-        # Best of many (Bhattacharyya et al. 2018): the photo is one of the faces a drawing could give, so only
-        # the nearer draw is pulled to it; L1 on both pulls every draw to their average.
-        if config.l1_nearer_draw:
-            loss_G_L1 = torch.minimum(*loss_G_L1.chunk(2))
-        elif config.l1_best_of:
-            loss_G_L1 = loss_G_L1.chunk(2)[0]
-        loss_G_L1 = loss_G_L1.mean()
+        loss_G_L1 = l1_per_sample(fake, photo).mean()
         loss_G = config.lambda_l1 * loss_G_L1
         if config.gan_mode != "none":
             self.D.requires_grad_(False)
@@ -564,20 +549,6 @@ class Trainer:
         self.update_ema()
         self.state.step += 1
         return losses | {"G_L1": loss_G_L1.item()}
-
-    @torch.no_grad()
-    def nearest_seeds(self, drawing: torch.Tensor, photo: torch.Tensor) -> list[int]:
-        """Seeds for the doubled batch of mode seeking: for each drawing of the first half, the one of
-        --l1-best-of random seeds whose face (latent and dropout masks) is nearest its photo; random seeds for
-        the second half. Conditional IMLE (Li and Malik, ICCV 2019): every photo is pulled on by some draw, so
-        the seeds come to cover the faces a drawing could give instead of their average."""
-        n, k = len(drawing) // 2, self.config.l1_best_of
-        candidates = torch.randint(0, 2**31 - 1, (n * k + n,)).tolist()
-        with self.autocast():
-            faces = self.G(drawing[:n].repeat_interleave(k, 0), seeds=candidates[: n * k])
-        distances = l1_per_sample(faces, photo[:n].repeat_interleave(k, 0)).view(n, k)
-        best = distances.argmin(1).tolist()
-        return [candidates[i * k + j] for i, j in enumerate(best)] + candidates[n * k :]
 
     @staticmethod
     def projected_augment(images: torch.Tensor) -> torch.Tensor:

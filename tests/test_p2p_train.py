@@ -125,49 +125,6 @@ def test_the_later_recipe_options_train_together(data: Path, tmp_path: Path) -> 
     assert trainer.generator is trainer.G_ema
 
 
-def test_l1_on_the_nearer_draw_pulls_only_that_draw_to_the_photo(data: Path, tmp_path: Path) -> None:
-    """Both draws start from the same weights and noise: the nearer draw's L1 is below the mean of both, and the
-    step moves G differently from L1 on both draws."""
-    steps = {}
-    for nearer in (False, True):
-        torch.manual_seed(0)
-        trainer = tiny_trainer(data, tmp_path / str(nearer), l1_nearer_draw=nearer, **RECIPE_OPTIONS)
-        drawing, photo, boxes = first_batch(trainer)
-        torch.manual_seed(1)
-        steps[nearer] = trainer.train_step(drawing, photo, boxes), [p.detach().clone() for p in trainer.G.parameters()]
-    (both, after_both), (nearer, after_nearer) = steps[False], steps[True]
-    assert nearer["G_L1"] < both["G_L1"]
-    assert not all(torch.equal(a, b) for a, b in zip(after_both, after_nearer))
-
-
-def test_l1_best_of_k_picks_for_each_drawing_the_seed_whose_face_is_nearest_its_photo(
-    data: Path, tmp_path: Path
-) -> None:
-    trainer = tiny_trainer(data, tmp_path, l1_best_of=4, **RECIPE_OPTIONS)
-    drawing, photo, boxes = first_batch(trainer)
-    drawing, photo = torch.cat([drawing, drawing]), torch.cat([photo, photo])  # mode seeking's two draws
-    torch.manual_seed(3)
-    seeds = trainer.nearest_seeds(drawing, photo)
-    torch.manual_seed(3)
-    candidates = torch.randint(0, 2**31 - 1, (2 * 4 + 2,)).tolist()  # the same draw of candidates
-    assert len(seeds) == 4 and seeds[2:] == candidates[8:]  # the second draws keep random seeds
-    with torch.no_grad():
-        for i in range(2):
-            mine = candidates[4 * i : 4 * i + 4]
-            faces = trainer.G(drawing[i : i + 1].expand(4, -1, -1, -1), seeds=mine)
-            distances = train.l1_per_sample(faces, photo[i : i + 1].expand(4, -1, -1, -1))
-            assert seeds[i] == mine[int(distances.argmin())]
-            assert distances.max() > distances.min()  # the seeds do give different faces
-    losses = trainer.train_step(*first_batch(trainer))
-    assert all(math.isfinite(v) for v in losses.values()) and "G_MS" in losses
-
-
-@pytest.mark.parametrize("flags", [["--l1-nearer-draw"], ["--l1-best-of", "4"]])
-def test_cli_rejects_the_best_of_many_losses_without_two_draws(data: Path, flags: list[str]) -> None:
-    with pytest.raises(SystemExit):
-        train.parse_args(["--data", str(data), *flags])
-
-
 PRETRAINED_OPTIONS = {"lambda_projected": 1.0, "lambda_perceptual": 1.0, "lambda_components": 1.0}
 PRETRAINED_FLAGS = ["--lambda-projected", "1", "--lambda-perceptual", "1", "--lambda-components", "1"]
 
