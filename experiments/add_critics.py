@@ -1,4 +1,4 @@
-"""Fork a run with critics it did not have: `python experiments/add_critics.py RUN/checkpoint.pt FORK/checkpoint.pt
+"""Fork a run with critics it did not have: `python -m experiments.add_critics RUN/checkpoint.pt FORK/checkpoint.pt
 P2P_TRAIN_FLAGS...` copies the checkpoint and adds freshly initialised parts (networks and optimisers) for the
 critics the flags switch on, e.g. `--lambda-components 1`, so that `p2p.train ... --resume` continues the same
 generator and PatchGANs with the new critics beside them (`--resume` refuses a checkpoint without them).
@@ -18,6 +18,8 @@ from p2p.train import Trainer, parse_args
 
 
 def main(argv: list[str]) -> None:
+    if len(argv) < 3:
+        raise SystemExit(__doc__)
     source, target, *flags = argv
     saved = torch.load(source, map_location="cpu", weights_only=True)
     parts = Trainer(parse_args(flags)).parts()

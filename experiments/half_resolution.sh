@@ -11,7 +11,10 @@
 # A variant forks the run: copy its checkpoint.pt into a new OUT and resume there with other losses, e.g.
 #   mkdir -p runs/half-res/l10 && cp runs/half-res/a/checkpoint.pt runs/half-res/l10/
 #   OUT=runs/half-res/l10 LAMBDA_L1=10 DATA=... bash experiments/half_resolution.sh train
-# or with further trainer flags: OUT=runs/half-res/nearer FLAGS=--l1-nearer-draw DATA=... bash ... train
+# or with further trainer flags, e.g. critics the run did not have (experiments/add_critics.py adds them fresh):
+#   .venv/bin/python -m experiments.add_critics runs/half-res/a/checkpoint.pt runs/half-res/comp/checkpoint.pt \
+#     --data ... --out runs/half-res/comp --size 128 --num-downs 7 --ngf 32 --d-scales 2 --z-dim 8 --lambda-components 1
+#   OUT=runs/half-res/comp FLAGS="--lambda-components 1" DATA=... bash experiments/half_resolution.sh train
 #
 # Snapshots every SNAPSHOT_EVERY steps in $OUT/snapshots/; `evaluate` scores each once with EVAL_ARGS.
 set -euo pipefail
