@@ -53,9 +53,6 @@ declare -A VARIANTS=(
   [warm-ms3]="--critic-warmup 1000 --d-scales 3"   # + a third PatchGAN at 64 px, which sees the whole face
   [warm-l10]="--critic-warmup 1000 --lambda-l1 10" # warm, with a tenth of the pull to the average photo
   [b8]="--batch-size 8 --lr 1.5e-4 --d-augment"     # the bundled model's GPU phase (batch 8), on the CPU, more people
-  [l1-32px]="--l1-scale 8"                         # L1 on the faces at 32 px: layout and colour, detail left to the critics
-  [l1-64px]="--l1-scale 4"                         # the same at 64 px, the realism test's size
-  [palette]="--palette 4"                          # G also sees the photo's colours on a 4×4 grid (a stored photo's at inference)
 )
 # shellcheck disable=SC2206  # VARIANTS_RUN is a list of names
 ORDER=(${VARIANTS_RUN:-base proj-l100 proj-l10 proj-l1 proj-l10-comp})

@@ -84,8 +84,6 @@ class UNetGenerator(
         dropout: float = 0.5,
         upsample: str = "transpose",
         z_dim: int = 0,
-        palette_size: int = 0,
-        palette_bank: int = 0,
     ) -> None:
         super().__init__()
         if num_downs < 5:
@@ -94,12 +92,6 @@ class UNetGenerator(
             raise ValueError(f"upsample must be one of {UPSAMPLES}, got {upsample!r}")
         self.in_channels, self.out_channels, self.num_downs = in_channels, out_channels, num_downs
         self.dropout, self.z_dim = dropout, z_dim
-        self.palette_size = palette_size
-        if palette_size:
-            if palette_bank < 1:
-                raise ValueError("a generator with a palette needs palette_bank ≥ 1 palettes to draw from")
-            # Real photos' colour layouts, one drawn per seed at inference (`fill_palettes`); saved with the weights.
-            self.register_buffer("palettes", torch.zeros(palette_bank, 3, palette_size, palette_size))
         # config.json (written by save_pretrained / push_to_hub) says which format it is in (`p2p.weights`).
         self._hub_mixin_config = {**(self._hub_mixin_config or {}), "format_version": CONFIG_FORMAT_VERSION}
         widths = [ngf * min(2**i, 8) for i in range(num_downs)]  # ngf, 2ngf, 4ngf, 8ngf, 8ngf, ...
@@ -110,8 +102,7 @@ class UNetGenerator(
             return nn.Sequential(nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(c_in, c_out, 3, 1, 1))
 
         # Encoder. Each block after the first starts with LeakyReLU(0.2); the innermost has no norm.
-        inputs = in_channels + z_dim + (3 if palette_size else 0)
-        self.downs = nn.ModuleList([nn.Conv2d(inputs, widths[0], 4, 2, 1)])
+        self.downs = nn.ModuleList([nn.Conv2d(in_channels + z_dim, widths[0], 4, 2, 1)])
         for i in range(1, num_downs):
             layers = [nn.LeakyReLU(0.2), nn.Conv2d(widths[i - 1], widths[i], 4, 2, 1)]
             if i < num_downs - 1:
@@ -131,11 +122,7 @@ class UNetGenerator(
         init_weights(self)
 
     def forward(
-        self,
-        drawing: torch.Tensor,
-        seeds: Sequence[int] | None = None,
-        z: torch.Tensor | None = None,
-        palette: torch.Tensor | None = None,
+        self, drawing: torch.Tensor, seeds: Sequence[int] | None = None, z: torch.Tensor | None = None
     ) -> torch.Tensor:
         """Generate photos from drawings (N×C×H×W, H and W divisible by 2**num_downs).
 
@@ -144,10 +131,7 @@ class UNetGenerator(
         same face on any device and in any batch, without touching the global RNG.
         Without seeds the noise comes from the global RNG, as in training; the
         trainer may pass the latent `z` (N × z_dim) itself. A `z` passed with
-        seeds replaces their latent and keeps their dropout masks. With `palette_size` > 0 the face also follows
-        a palette (N × 3 × k × k, a photo's colours averaged over a k×k grid): the trainer passes the photo's
-        own, otherwise each sample draws one of the stored real photos' palettes (after its latent); a `palette`
-        passed with seeds replaces theirs, as `z` does.
+        seeds replaces their latent and keeps their dropout masks.
         """
         if seeds is not None and len(seeds) != drawing.shape[0]:
             raise ValueError(f"got {len(seeds)} seeds for a batch of {drawing.shape[0]}")
@@ -158,12 +142,6 @@ class UNetGenerator(
                 z = drawn if z is None else z
             z = z.to(device=drawing.device, dtype=drawing.dtype)
             drawing = torch.cat([drawing, z[:, :, None, None].expand(-1, -1, *drawing.shape[2:])], dim=1)
-        if self.palette_size:
-            if palette is None or generators is not None:  # a seed draws its palette before its masks
-                drawn = self.palettes[self.sample_palette_index(drawing.shape[0], generators)]
-                palette = drawn if palette is None else palette
-            palette = F.interpolate(palette.to(drawing), size=drawing.shape[2:], mode="bilinear", align_corners=False)
-            drawing = torch.cat([drawing, palette], dim=1)
 
         skips = []
         h = drawing
@@ -185,18 +163,6 @@ class UNetGenerator(
             z = torch.stack([torch.randn(self.z_dim, generator=g) for g in generators])
         return z
 
-    def sample_palette_index(self, n: int, generators: list[torch.Generator] | None = None) -> torch.Tensor:
-        """n indices into the stored palettes, from the per-sample generators when given."""
-        bank = self.palettes.shape[0]
-        if generators is None:
-            return torch.randint(bank, (n,))
-        return torch.cat([torch.randint(bank, (1,), generator=g) for g in generators])
-
-    @torch.no_grad()
-    def fill_palettes(self, photos: torch.Tensor) -> None:
-        """Store the palettes of `photos` (N × 3 × H × W in [-1, 1], N = palette_bank), the ones inference draws."""
-        self.palettes.copy_(photo_palette(photos, self.palette_size))
-
     def _dropout(self, h: torch.Tensor, generators: list[torch.Generator] | None) -> torch.Tensor:
         if self.dropout == 0:
             return h
@@ -205,12 +171,6 @@ class UNetGenerator(
         keep = 1.0 - self.dropout
         mask = torch.stack([torch.rand(h.shape[1:], generator=g) < keep for g in generators])
         return h * mask.to(device=h.device, dtype=h.dtype) / keep
-
-
-def photo_palette(photos: torch.Tensor, size: int) -> torch.Tensor:
-    """A photo's colours averaged over a size×size grid (N × 3 × size × size): its lighting, skin, hair and
-    backdrop colours without its detail, which a drawing does not say."""
-    return F.adaptive_avg_pool2d(photos.float(), size)
 
 
 class PhaseConvTranspose2d(nn.Module):

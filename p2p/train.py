@@ -70,7 +70,7 @@ from p2p.critics.projected import (
     perceptual_loss,
 )
 from p2p.data import PairedDataset
-from p2p.model import MultiscaleDiscriminator, UNetGenerator, photo_palette
+from p2p.model import MultiscaleDiscriminator, UNetGenerator
 from p2p.tensors import cpu_has_bf16, tensor_to_image
 from p2p.weights import CheckpointError, export_generator, load_generator
 
@@ -92,11 +92,8 @@ class TrainConfig:
     norm: str = "instance"  # instance | batch normalisation in G and D
     dropout: float = 0.5  # in the 3 decoder blocks next to the bottleneck, kept on at inference (paper)
     z_dim: int = 0  # latent noise channels drawn from the seed (0: none, the noise is dropout alone)
-    palette: int = 0  # G also sees the photo's colours on a k×k grid; inference draws a stored photo's (0: off)
-    palette_bank: int = 1024  # training photos whose palettes the generator stores for inference
     gan_mode: str = "vanilla"  # vanilla | lsgan | hinge | none (L1 only)
     lambda_l1: float = 100.0  # weight of the L1 distance to the photo (paper: 100)
-    l1_scale: int = 1  # L1 between the faces averaged over N×N pixels: layout and colour, detail left to the critics
     lambda_fm: float = 0.0  # discriminator feature matching (pix2pixHD: 10)
     lambda_ms: float = 0.0  # mode seeking: reward faces that differ between two noise draws (Mao et al.: 1)
     lambda_projected: float = 0.0  # weight of the critic on frozen ImageNet features (Projected GAN; 0: off)
@@ -332,10 +329,9 @@ class Trainer:
         except FileNotFoundError:
             self.val_set = None
 
-        palettes = {"palette_size": config.palette, "palette_bank": config.palette_bank if config.palette else 0}
-        self.G = UNetGenerator(
-            1, 3, config.num_downs, config.ngf, config.norm, config.dropout, z_dim=config.z_dim, **palettes
-        ).to(self.device)
+        self.G = UNetGenerator(1, 3, config.num_downs, config.ngf, config.norm, config.dropout, z_dim=config.z_dim).to(
+            self.device
+        )
         self.D = MultiscaleDiscriminator(4, config.ndf, 3, config.norm, config.d_scales).to(self.device)
         # The later critics, each only when its weight asks for it (so the paper's recipe draws the same weights).
         wants_features = config.lambda_projected or config.lambda_perceptual
@@ -347,8 +343,6 @@ class Trainer:
                 f"--lambda-components: no training pair in {config.data} has eye and mouth boxes in its "
                 "manifest.json; rebuild the dataset with data_prep.build"
             )
-        if config.palette and not config.resume:
-            self.fill_palettes()
         if config.init_from and not config.resume:
             self.start_from_generator(config.init_from)
         # The moving average is what gets exported: smoother weights, fewer GAN artefacts (Karras et al. 2018).
@@ -409,8 +403,6 @@ class Trainer:
             weights = load_generator(source).state_dict()
         except CheckpointError as err:
             raise SystemExit(f"--init-from: {err}") from err
-        if self.G.palette_size and "palettes" not in weights:  # a generator without palettes: keep this run's
-            weights["palettes"] = self.G.palettes
         first, own = "downs.0.weight", self.G.downs[0].weight
         given = weights.get(first)
         same_but_inputs = given is not None and (given.shape[0], *given.shape[2:]) == (own.shape[0], *own.shape[2:])
@@ -420,15 +412,6 @@ class Trainer:
             self.G.load_state_dict(weights)
         except RuntimeError as err:  # missing, unexpected or differently shaped weights
             raise SystemExit(f"--init-from {source}: its architecture differs from this run's flags") from err
-
-    def fill_palettes(self) -> None:
-        """The generator's stored palettes from `palette_bank` training photos picked by the seed (uncropped)."""
-        photos = PairedDataset(self.config.data, "train", self.config.size, train=False)
-        picks = torch.randperm(len(photos), generator=torch.Generator().manual_seed(self.config.seed))
-        picks = picks[: self.config.palette_bank].tolist()
-        if len(picks) < self.config.palette_bank:
-            raise SystemExit(f"--palette-bank {self.config.palette_bank}: {self.config.data} has {len(picks)} pairs")
-        self.G.fill_palettes(torch.stack([photos[i][1] for i in picks]).to(self.device))
 
     # ------------------------------------------------------------------ one step
 
@@ -456,11 +439,10 @@ class Trainer:
         if config.lambda_ms:  # two noise draws per drawing: the mode-seeking loss compares their faces
             drawing, photo, boxes = torch.cat([drawing, drawing]), torch.cat([photo, photo]), torch.cat([boxes, boxes])
         z = self.G.sample_z(len(drawing)).to(self.device) if config.z_dim else None
-        palette = photo_palette(photo, config.palette) if config.palette else None
         # While the critics warm up, G only draws the fakes they learn from (no graph, no DDP sync).
         warming_up = self.state.step < config.critic_warmup
         with self.autocast(), torch.no_grad() if warming_up else nullcontext():
-            fake = (self.G if warming_up else self.G_ddp)(drawing, z=z, palette=palette)
+            fake = (self.G if warming_up else self.G_ddp)(drawing, z=z)
         losses = {}
         seen = diff_augment(len(drawing), drawing.shape[-1]) if config.d_augment else lambda images: images
         critic_loss, critic_optimisers = torch.zeros((), device=self.device), []
@@ -516,7 +498,7 @@ class Trainer:
         # G: fool the critics (through the unwrapped critics, whose parameters are frozen for this pass) and
         # match the photo.
         self.opt_G.zero_grad(set_to_none=True)
-        loss_G_L1 = l1_per_sample(F.avg_pool2d(fake, config.l1_scale), F.avg_pool2d(photo, config.l1_scale)).mean()
+        loss_G_L1 = l1_per_sample(fake, photo).mean()
         loss_G = config.lambda_l1 * loss_G_L1
         if config.gan_mode != "none":
             self.D.requires_grad_(False)

@@ -33,8 +33,6 @@ WEIGHTS_NAME = "model.safetensors"
 CONFIG_NAME = "config.json"
 FORMAT_1_OPTIONAL = {"upsample", "z_dim"}
 """Settings a format-1 config.json (the first release's, with no "format_version") may leave to their defaults."""
-LATER_OPTIONAL = {"palette_size", "palette_bank"}
-"""Settings added within format 2, which earlier configs leave to their defaults."""
 HUB_TIMEOUT_S = float(os.environ.get("SKETCH2FACE_HUB_TIMEOUT", 30))
 """Longest wait for a Hub download before saying the Hub cannot be reached."""
 
@@ -82,7 +80,7 @@ def check_config(path: Path) -> None:
             + (" (upgrade sketch2face)" if isinstance(version, int) and version > CONFIG_FORMAT_VERSION else "")
         )
     known = set(inspect.signature(UNetGenerator.__init__).parameters) - {"self"}
-    optional = (FORMAT_1_OPTIONAL if version == 1 else set()) | LATER_OPTIONAL
+    optional = FORMAT_1_OPTIONAL if version == 1 else set()
     unknown, missing = sorted(set(config) - known - {"format_version"}), sorted(known - optional - set(config))
     if unknown or missing:
         problems = ([f"unknown keys {unknown}"] if unknown else []) + ([f"missing keys {missing}"] if missing else [])

@@ -17,8 +17,6 @@ from p2p_testutils import PYTHON, REPO_ROOT, TINY_TRAIN_FLAGS, make_dataset, sub
 
 from p2p import train
 from p2p.critics import efficientnet
-from p2p.data import PairedDataset
-from p2p.model import photo_palette
 from p2p.train import TrainConfig, Trainer, gan_loss, lr_factor
 from p2p.weights import load_generator
 
@@ -392,33 +390,6 @@ def test_init_from_a_generator_without_latent_warm_starts_a_latent_run(data: Pat
     assert all(torch.equal(mine[name], weight) for name, weight in saved.items())
     faces = trainer.G(torch.zeros(2, 1, 64, 64), seeds=[0, 1])
     assert (faces[0] - faces[1]).abs().mean() > 0  # without dropout, only the latent differs
-
-
-def test_a_palette_run_paints_with_the_photo_palette_and_stores_training_photos_palettes(
-    data: Path, tmp_path: Path
-) -> None:
-    # It warm-starts from a generator without palettes, as from the shipped model.
-    run_cli(data, tmp_path / "first", "--steps", "2", "--z-dim", "4")
-    trainer = tiny_trainer(
-        data, tmp_path / "second", init_from=str(tmp_path / "first" / "generator"), z_dim=4, palette=2, palette_bank=3
-    )
-    uncropped = PairedDataset(str(data), "train", 64, train=False)
-    photos = torch.stack([uncropped[i][1] for i in range(len(uncropped))])
-    assert (
-        torch.cdist(trainer.G.palettes.flatten(1), photo_palette(photos, 2).flatten(1)).min(dim=1).values.max() < 1e-6
-    )
-    assert first_layer_inputs(trainer.G) == 1 + 4 + 3
-    drawing, photo, boxes = first_batch(trainer)
-    losses = [trainer.train_step(drawing, photo, boxes) for _ in range(2)][-1]
-    assert all(math.isfinite(v) for v in losses.values())
-    trainer.save()
-    assert torch.equal(load_generator(tmp_path / "second" / "generator").palettes, trainer.G.palettes)
-    with pytest.raises(SystemExit, match="palette-bank 99"):
-        tiny_trainer(data, tmp_path / "third", palette=2, palette_bank=99)
-
-
-def first_layer_inputs(generator: torch.nn.Module) -> int:
-    return generator.downs[0].weight.shape[1]
 
 
 def test_feature_matching_is_the_mean_l1_over_layers_leaving_out_the_logits() -> None:
