@@ -1,6 +1,7 @@
 """What the 64-px two-sample test notices: its accuracy on validation photos given one change each, against the
-same photos unchanged (blur, lost resolution, colour, contrast), and on a generator's faces sharpened by an
-unsharp mask. Same validation pairs, seed per drawing and four halvings as `evaluation.evaluate --quick`.
+same photos unchanged (blur, lost resolution, WebP compression, colour, contrast), and on a generator's faces
+sharpened by an unsharp mask. Same validation pairs, seed per drawing and four halvings as `evaluation.evaluate
+--quick`.
 
     python -m experiments.realism_sensitivity --data DATA                      # changed photos
     python -m experiments.realism_sensitivity --data DATA --checkpoint CKPT    # a generator's faces, sharpened
