@@ -29,9 +29,15 @@ def blur(sigma: float) -> Change:
     return lambda image: cv2.GaussianBlur(image, (0, 0), sigma)
 
 
-def resolution(side: int) -> Change:
+def resolution(side: int, webp_quality: int = 0) -> Change:
+    """Down to side×side and back up; with `webp_quality`, through WebP at that size on the way, as
+    `faces/celeba_more`'s photos went (at CelebA's width, 178 px)."""
+
     def change(image: np.ndarray) -> np.ndarray:
         small = cv2.resize(image, (side, side), interpolation=cv2.INTER_AREA)
+        if webp_quality:
+            _, encoded = cv2.imencode(".webp", small, [cv2.IMWRITE_WEBP_QUALITY, webp_quality])
+            small = cv2.imdecode(encoded, cv2.IMREAD_UNCHANGED)
         return cv2.resize(small, image.shape[1::-1], interpolation=cv2.INTER_LINEAR)
 
     return change
@@ -53,19 +59,6 @@ def contrast(factor: float) -> Change:
     return change
 
 
-def webp(quality: int, width: int = 178) -> Change:
-    """The round trip of `faces/celeba_more`'s photos: back to CelebA's width, WebP at `quality`, back up."""
-
-    def change(image: np.ndarray) -> np.ndarray:
-        small = cv2.resize(image, (width, width), interpolation=cv2.INTER_AREA)
-        if quality:
-            _, encoded = cv2.imencode(".webp", small, [cv2.IMWRITE_WEBP_QUALITY, quality])
-            small = cv2.imdecode(encoded, cv2.IMREAD_UNCHANGED)
-        return cv2.resize(small, image.shape[1::-1], interpolation=cv2.INTER_LINEAR)
-
-    return change
-
-
 def unsharp(sigma: float, amount: float) -> Change:
     def change(image: np.ndarray) -> np.ndarray:
         image = image.astype(np.float32)
@@ -80,8 +73,8 @@ PHOTO_CHANGES: dict[str, Change] = {
     "blur σ 4 px": blur(4),
     "resolution 32 px": resolution(32),
     "resolution 16 px": resolution(16),
-    "resized to 178 px and back": webp(0),
-    "the same, WebP at quality 75 (as faces/celeba_more)": webp(75),
+    "resized to 178 px and back": resolution(178),
+    "the same, WebP at quality 75 (as faces/celeba_more)": resolution(178, webp_quality=75),
     "saturation × 0.5": saturation(0.5),
     "contrast × 0.7": contrast(0.7),
 }
