@@ -22,6 +22,7 @@ from pathlib import Path
 
 from huggingface_hub import HfApi, SpaceCard, SpaceCardData
 
+from p2p.grade import GRADE_NAME
 from p2p.weights import (
     CONFIG_NAME,
     DEFAULT_CHECKPOINT,
@@ -146,8 +147,9 @@ def build(out_dir: str | Path, model: str | None = None, repo_id: str = "OWNER/N
     if is_local_model(model):
         target = out / DEFAULT_CHECKPOINT.relative_to(REPO_ROOT)
         target.mkdir(parents=True)
-        for name in (CONFIG_NAME, WEIGHTS_NAME):
-            shutil.copy2(Path(model).expanduser() / name, target / name)
+        for name in (CONFIG_NAME, WEIGHTS_NAME, GRADE_NAME):
+            if name != GRADE_NAME or (Path(model).expanduser() / name).is_file():  # a grade is optional
+                shutil.copy2(Path(model).expanduser() / name, target / name)
 
     (out / "requirements.txt").write_text(space_requirements())
     space_card(repo_id).save(out / "README.md")

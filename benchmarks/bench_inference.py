@@ -29,6 +29,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
 
 from examples.face_strokes import face_strokes, rasterize  # noqa: E402
+from p2p.grade import ColourGrade, load_grade  # noqa: E402
 from p2p.inference import FaceGenerator  # noqa: E402
 from p2p.model import UNetGenerator  # noqa: E402
 from p2p.weights import DEFAULT_CHECKPOINT, load_generator  # noqa: E402
@@ -80,17 +81,21 @@ def main(argv: list[str] | None = None) -> None:
 
     # The shipped model first, as the app runs it: alone in a fresh process. Timed after the other four
     # models, its p50 came out ~2 ms slower (21 vs 19 ms) than in a process of its own.
-    models: list[tuple[str, UNetGenerator]] = []
+    models: list[tuple[str, UNetGenerator, ColourGrade | None]] = []
     if (args.checkpoint / "model.safetensors").is_file():
-        shipped = load_generator(args.checkpoint)
-        models.append((f"shipped {args.checkpoint.name} (ngf={shipped.downs[0].out_channels})", shipped))
-    models += [(f"unet_256, ngf={n}", UNetGenerator(num_downs=8, ngf=n)) for n in (64, 32, 16)]
-    models.append(("unet_256, ngf=32, resize-conv decoder", UNetGenerator(num_downs=8, ngf=32, upsample="resize")))
+        shipped, grade = load_generator(args.checkpoint), load_grade(args.checkpoint)
+        graded = ", colour grade" if grade else ""
+        name = f"shipped {args.checkpoint.name} (ngf={shipped.downs[0].out_channels}{graded})"
+        models.append((name, shipped, grade))
+    models += [(f"unet_256, ngf={n}", UNetGenerator(num_downs=8, ngf=n), None) for n in (64, 32, 16)]
+    resize = UNetGenerator(num_downs=8, ngf=32, upsample="resize")
+    models.append(("unet_256, ngf=32, resize-conv decoder", resize, None))
     devices = [torch.device("cpu")] + ([torch.device("cuda")] if torch.cuda.is_available() else [])
     drawing = rasterize(face_strokes())  # the content does not change the timing
 
     print(
-        f"Inference latency, one 256×256 drawing (prepare + forward + to uint8 + degrid), {runs} runs after "
+        f"Inference latency, one 256×256 drawing (prepare + forward + to uint8 + degrid, + the colour grade where "
+        f"the checkpoint has one), {runs} runs after "
         f"{warmup} warm-up\n{machine_info()}\n"
     )
     print(
@@ -98,12 +103,12 @@ def main(argv: list[str] | None = None) -> None:
         "|---|---:|---|---|---:|---:|---:|"
     )
     seeds = list(range(8))
-    for name, model in models:
+    for name, model, grade in models:
         params = sum(p.numel() for p in model.parameters())
         for device in devices:
             reference = None
             for precision in ("fp32", "auto"):
-                generator = FaceGenerator(copy.deepcopy(model), device=device, precision=precision)
+                generator = FaceGenerator(copy.deepcopy(model), device=device, precision=precision, grade=grade)
                 p50, p90 = percentiles(lambda i, g=generator: g.generate([drawing], [i])[0], runs, warmup, device)
                 faces = np.stack(generator.generate([drawing] * len(seeds), seeds)).astype(np.float64)
                 reference = faces if reference is None else reference

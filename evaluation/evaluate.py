@@ -307,6 +307,7 @@ def evaluate_pairs(
         "per_seed": per_seed,
         "seed_per_drawing": {
             "realism": tests.test(own_seed_faces, photos, False),
+            "realism_layout": tests.test(own_seed_faces.layout_only(), photos.layout_only(), False),
             "likeness": likeness["own seed"].summary(),
         },
     }
@@ -394,6 +395,7 @@ def evaluate_folder(
             {
                 "realism_framed": tests.test(faces, framed, False),
                 "realism_framed_seed_per_drawing": tests.test(own_seed_faces, framed, False),
+                "realism_framed_layout": tests.test(own_seed_faces.layout_only(), framed.layout_only(), False),
             }
             if framed is not None
             else {}
@@ -460,6 +462,8 @@ def summary(result: dict) -> str:
         lines.append(f"  seed {seed}: two-sample {accuracies(s['realism'])}, {likeness_line(s['likeness'])}")
     own = result["seed_per_drawing"]
     lines.append(f"  a seed per drawing: two-sample {accuracies(own['realism'])}, {likeness_line(own['likeness'])}")
+    if "realism_layout" in own:
+        lines.append(f"  a seed per drawing, colour statistics removed: two-sample {accuracies(own['realism_layout'])}")
     for name, s in [("sketches", result.get("sketches")), *result.get("drawings", {}).items()]:
         if s is None:
             continue
@@ -476,7 +480,8 @@ def summary(result: dict) -> str:
             *(
                 [
                     f"  two-sample vs re-framed validation photos: {accuracies(s['realism_framed'])} "
-                    f"(a seed per drawing: {accuracies(s['realism_framed_seed_per_drawing'])})"
+                    f"(a seed per drawing: {accuracies(s['realism_framed_seed_per_drawing'])}; "
+                    f"colour statistics removed: {accuracies(s['realism_framed_layout'])})"
                 ]
                 if "realism_framed" in s
                 else []
@@ -574,6 +579,12 @@ def main(argv: list[str] | None = None) -> int:
         default=True,
         help="remove the decoder's 2-px grid from the faces, as the app does (p2p.degrid)",
     )
+    parser.add_argument(
+        "--grade",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="apply the checkpoint's colour grade, if it has one, as the app does (p2p.grade)",
+    )
     args = parser.parse_args(argv)
     seeds = parse_ints(parser, "--seeds", args.seeds)
     sizes = tuple(parse_ints(parser, "--sizes", args.sizes or ("64" if args.quick else "64,128")))
@@ -588,7 +599,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(str(err))
     try:
         generator = FaceGenerator.from_pretrained(
-            args.checkpoint, device=args.device, precision=args.precision, degrid=args.degrid
+            args.checkpoint, device=args.device, precision=args.precision, degrid=args.degrid, grade=args.grade
         )
     except CheckpointError as err:
         print(f"error: {err}", file=sys.stderr)
@@ -615,6 +626,7 @@ def main(argv: list[str] | None = None) -> int:
         "image_size": generator.size,
         "precision": args.precision,
         "degrid": args.degrid,
+        "colour_grade": generator.grade is not None,
         "two_sample_test": {
             "sizes": list(sizes),
             "per_sample": args.per_sample,

@@ -33,6 +33,9 @@ from torch import nn
 
 from data_prep.imageio import JPEG_QUALITY  # generated faces get the pairs' compression: JPEG artefacts tell nothing
 
+LAYOUT_LAB = ((150.0, 50.0), (132.0, 7.0), (136.0, 9.0))
+"""The CIELAB mean and spread (OpenCV's 8-bit L, a, b) every image gets in the layout-only test: about a
+photo's, so the classifier sees ordinary-looking images; only where things are light, dark and coloured differs."""
 STEPS = 150  # optimiser steps per fold, whatever the sample size: small samples are still learnt
 SPLITS = 4  # halvings of the people; split 0 is the one test of evaluations before 2026-12-05
 BATCH_SIZE = 32
@@ -49,6 +52,17 @@ def jpeg_roundtrip(rgb: np.ndarray, quality: int) -> np.ndarray:
     buffer = io.BytesIO()
     Image.fromarray(rgb).save(buffer, format="JPEG", quality=quality, subsampling=0)
     return np.asarray(Image.open(buffer).convert("RGB"))
+
+
+def without_colour_statistics(rgb: np.ndarray) -> np.ndarray:
+    """`rgb` with each CIELAB channel's mean and spread set to `LAYOUT_LAB`'s: what is left for a classifier is
+    the layout of light, dark and colour, not the image's overall brightness, contrast or colour cast, which a
+    global colour correction (`p2p.grade`) can change without drawing a better face."""
+    lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).astype(np.float32)
+    for channel, (mean, spread) in enumerate(LAYOUT_LAB):
+        values = lab[..., channel]
+        lab[..., channel] = mean + (values - values.mean()) * (spread / max(float(values.std()), 1e-3))
+    return cv2.cvtColor(np.clip(np.rint(lab), 0, 255).astype(np.uint8), cv2.COLOR_LAB2RGB)
 
 
 def halves(groups: Sequence[str], split: int = 0) -> np.ndarray:
@@ -202,6 +216,10 @@ class Sample:
         self.images.append(cv2.resize(stored, (self.size, self.size), interpolation=cv2.INTER_AREA))
         self.groups.append(group)
         self.tags.append(tag)
+
+    def layout_only(self) -> Sample:
+        """The same images without their colour statistics (`without_colour_statistics`)."""
+        return Sample(self.size, [without_colour_statistics(i) for i in self.images], self.groups, self.tags)
 
     def capped(self, count: int) -> Sample:
         """At most `count` of the images, a fixed random choice (`kept`)."""

@@ -150,6 +150,12 @@ def rows_for(runs: Sequence[dict]) -> list[Row]:
             lambda m: two_sample(get(m, "seed_per_drawing", "realism"), first),
         )
     )
+    rows.append(
+        (
+            f"two-sample {first} px ↓, a seed per drawing, colour statistics removed (layout only)",
+            lambda m: two_sample(get(m, "seed_per_drawing", "realism_layout"), first),
+        )
+    )
     rows.append((f"control: photos vs other people's, {first} px", lambda m: two_sample(m.get("control"), first)))
     rows.append(
         (f"control: re-framed photos vs the photos, {first} px", lambda m: two_sample(m.get("control_framed"), first))
@@ -185,6 +191,10 @@ def rows_for(runs: Sequence[dict]) -> list[Row]:
                 lambda m, p=path: " / ".join(
                     two_sample(get(m, *p, key), first) for key in ("realism_framed", "realism_framed_seed_per_drawing")
                 ),
+            ),
+            (
+                f"{label}: two-sample {first} px ↓ vs re-framed photos, a seed per drawing, colour statistics removed",
+                lambda m, p=path: two_sample(get(m, *p, "realism_framed_layout"), first),
             ),
             (
                 f"{label}: same person as the drawing ↑",

@@ -20,9 +20,10 @@ from data_prep.augment import LINE_LEVEL
 from data_prep.edges import to_gray
 from data_prep.imageio import to_rgb
 from p2p.degrid import remove_grid
+from p2p.grade import ColourGrade, GradeError, load_grade
 from p2p.model import UNetGenerator, with_phase_decoder
 from p2p.tensors import cpu_has_bf16, drawing_to_tensor, tensor_to_image
-from p2p.weights import load_generator
+from p2p.weights import CheckpointError, checkpoint_folder, load_generator
 
 ImageLike = Image.Image | np.ndarray
 MIN_INK_PIXELS = 20  # fewer stroke pixels than this at 256×256 is a blank canvas
@@ -104,9 +105,11 @@ class FaceGenerator:
         device: str | torch.device | None = None,
         precision: str = "auto",
         degrid: bool = True,
+        grade: ColourGrade | None = None,
     ) -> None:
         self.device = torch.device(device) if device else default_device()
         self.degrid = degrid  # remove the decoder's 2-px grid from every face (`p2p.degrid`)
+        self.grade = grade  # then give it a photo's colour contrast (`p2p.grade`)
         self.dtype = inference_dtype(precision, self.device)
         # `model` is changed in place: its weights are stored in the inference dtype (autocast would cast
         # them on every call) and its decoder computed phase by phase (the same function, faster on CPUs).
@@ -121,10 +124,17 @@ class FaceGenerator:
         device: str | None = None,
         precision: str = "auto",
         degrid: bool = True,
+        grade: bool = True,
     ) -> FaceGenerator:
-        """Load from a checkpoint folder or Hub id; None means the default model (see `p2p.weights`)."""
+        """Load from a checkpoint folder or Hub id; None means the default model (see `p2p.weights`). With
+        `grade`, the checkpoint's colour grade (`colour_grade.json`) is applied to every face, if it has one."""
         device = torch.device(device) if device else default_device()
-        return cls(load_generator(source, device=device), device, precision, degrid)
+        folder = checkpoint_folder(source)
+        try:
+            colour_grade = load_grade(folder) if grade else None
+        except GradeError as err:
+            raise CheckpointError(str(err)) from err
+        return cls(load_generator(folder, device=device), device, precision, degrid, colour_grade)
 
     def prepare(self, image: ImageLike | Drawing) -> Drawing:
         """Any drawing (image or array) in the generator's input convention; a `Drawing` passes through."""
@@ -141,4 +151,6 @@ class FaceGenerator:
         batch = torch.stack([drawing_to_tensor(self.prepare(d).pixels) for d in drawings])
         batch = batch.to(self.device, dtype=self.dtype or torch.float32)
         faces = [tensor_to_image(f) for f in self.model(batch, seeds=[int(s) for s in seeds])]
-        return [remove_grid(f) for f in faces] if self.degrid else faces
+        if self.degrid:
+            faces = [remove_grid(f) for f in faces]
+        return [self.grade(f) for f in faces] if self.grade is not None else faces

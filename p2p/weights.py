@@ -20,11 +20,12 @@ import threading
 from pathlib import Path
 
 import torch
-from huggingface_hub import snapshot_download
+from huggingface_hub import HfApi, snapshot_download
 from huggingface_hub.errors import HfHubHTTPError, HFValidationError, LocalEntryNotFoundError, OfflineModeIsEnabled
 from huggingface_hub.utils import validate_repo_id
 from safetensors import SafetensorError
 
+from p2p.grade import GRADE_NAME
 from p2p.model import CONFIG_FORMAT_VERSION, UNetGenerator
 
 DEFAULT_CHECKPOINT = Path(__file__).resolve().parent.parent / "checkpoints" / "sketch2face-celeba"
@@ -90,7 +91,7 @@ def check_config(path: Path) -> None:
 def download(repo_id: str) -> Path:
     """The local snapshot folder of a Hub model: from the cache when it is there, else downloaded,
     giving up after `HUB_TIMEOUT_S` seconds whatever the network does (no answer, slow answer, retries)."""
-    options = {"repo_id": repo_id, "allow_patterns": [CONFIG_NAME, WEIGHTS_NAME]}
+    options = {"repo_id": repo_id, "allow_patterns": [CONFIG_NAME, WEIGHTS_NAME, GRADE_NAME]}
     try:
         return Path(snapshot_download(local_files_only=True, **options))
     except LocalEntryNotFoundError:
@@ -116,9 +117,9 @@ def download(repo_id: str) -> Path:
     return Path(str(result["path"]))
 
 
-def load_generator(source: str | os.PathLike | None = None, device: str | torch.device = "cpu") -> UNetGenerator:
-    """Load a generator from a `save_pretrained` folder, a `.safetensors` file beside its
-    `config.json`, or a Hugging Face Hub id (through the Hub cache, so cached ids load offline)."""
+def checkpoint_folder(source: str | os.PathLike | None = None) -> Path:
+    """The local folder of a checkpoint: a `save_pretrained` folder, the folder of a `.safetensors` file beside
+    its `config.json`, or a Hugging Face Hub id's snapshot (through the Hub cache, so cached ids load offline)."""
     source = str(source or default_checkpoint())
     path = Path(source).expanduser()
     if path.is_file() and path.suffix == ".pth":
@@ -140,12 +141,18 @@ def load_generator(source: str | os.PathLike | None = None, device: str | torch.
                 f"{source}: the Hub refused the download ({err}). Check the id and your token."
             ) from err
     check_checkpoint(path)
+    return path
+
+
+def load_generator(source: str | os.PathLike | None = None, device: str | torch.device = "cpu") -> UNetGenerator:
+    """Load a generator from a checkpoint folder, a `.safetensors` file or a Hub id (`checkpoint_folder`)."""
+    path = checkpoint_folder(source)
     try:
         # strict: the mixin's default (False) would silently keep random weights for missing ones.
         model = UNetGenerator.from_pretrained(str(path), map_location=str(device), strict=True)
     except (SafetensorError, OSError, ValueError, RuntimeError, TypeError) as err:
         raise CheckpointError(
-            f"{source}: the weights in {WEIGHTS_NAME} cannot be loaded into a generator: {err}"
+            f"{source or path}: the weights in {WEIGHTS_NAME} cannot be loaded into a generator: {err}"
         ) from err
     return model.to(device).eval()
 
@@ -214,14 +221,19 @@ def export_generator(generator: UNetGenerator, folder: str | os.PathLike) -> Non
 
 def publish(source: str, dest: str | None = None, fp16: bool = False, repo_id: str | None = None) -> UNetGenerator:
     """Copy a generator for release, optionally as fp16 (half the size, same faces to the eye), into a local
-    folder and/or to the Hub with `push_to_hub`."""
+    folder and/or to the Hub with `push_to_hub`; its colour grade (`p2p.grade`) goes along when it has one."""
+    grade = checkpoint_folder(source) / GRADE_NAME
     model = load_generator(source)
     if fp16:
         model = model.half()
     if dest:
         model.save_pretrained(dest)
+        if grade.is_file() and grade.resolve() != (Path(dest) / GRADE_NAME).resolve():
+            shutil.copyfile(grade, Path(dest) / GRADE_NAME)
     if repo_id:
         model.push_to_hub(repo_id)
+        if grade.is_file():
+            HfApi().upload_file(path_or_fileobj=grade, path_in_repo=GRADE_NAME, repo_id=repo_id)
     return model
 
 

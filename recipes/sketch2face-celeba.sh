@@ -9,8 +9,9 @@
 #
 # Run it again after an interruption (Ctrl-C, a lost session): the build resumes, each training phase goes on
 # from its checkpoint.pt, and finished phases are skipped. The GPU phase runs when PyTorch sees CUDA (GPU=1 runs
-# it anyway, on whatever device there is). Publishing replaces model.safetensors and config.json in MODEL and
-# copies the evaluation's metrics.json beside them; the model card (README.md) is left alone.
+# it anyway, on whatever device there is). Publishing replaces model.safetensors, config.json and
+# colour_grade.json in MODEL and copies the evaluation's metrics.json beside them; the model card (README.md) is
+# left alone.
 #
 # What was done differently for the shipped model: its CPU phase ran across sessions with --resume, and at step
 # 20,064 its data was rebuilt with today's default framing (every line-art pair on a light backdrop); the GPU
@@ -92,8 +93,9 @@ else
     echo "== 3. GPU fine-tune skipped (no CUDA, or GPU=0): publishing the CPU phase's generator"
 fi
 
-echo "== 4. publish $final -> $MODEL (fp16: 27 MB)"
+echo "== 4. publish $final -> $MODEL (fp16: 27 MB), and fit its colour grade on 1,000 training pairs"
 "$PYTHON" -m p2p.weights "$final" --out "$MODEL" --fp16
+"$PYTHON" -m p2p.grade "$MODEL" --data "$DATA"
 
 echo "== 5. evaluate $MODEL -> $RUNS/eval (the full run: ~20 min on a 2-core CPU)"
 sketches=()

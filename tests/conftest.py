@@ -17,15 +17,19 @@ from PIL import Image
 
 from devtools.app_server import running_app
 from examples.face_strokes import face_strokes, rasterize
+from p2p.grade import ColourGrade
 from p2p.inference import FaceGenerator
 from p2p.weights import MODEL_ENV_VAR
 
 
 @pytest.fixture(scope="session")
 def app_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A randomly initialised 256-pixel generator (ngf 8) saved like the shipped checkpoint."""
+    """A randomly initialised 256-pixel generator (ngf 8) saved like the shipped checkpoint, with a colour grade
+    (faces' contrast × 1.2)."""
     path = tmp_path_factory.mktemp("app-model") / "sketch2face-test"
     tiny_generator(num_downs=8, ngf=8).save_pretrained(path)
+    spreads = np.linspace([2, 1, 1], [100, 50, 50], 11).astype(np.float32)
+    ColourGrade(spreads, 1.2 * spreads).save(path)
     return path
 
 

@@ -121,6 +121,7 @@ def test_every_set_is_scored_and_a_rerun_gives_the_same_numbers(
     own = result["seed_per_drawing"]  # a face of its own seed for every drawing, scored like seed 0's
     assert own["realism"]["32"]["counts"] == {"generated": 8, "real": 4} and 0 <= own["realism"]["32"]["accuracy"] <= 1
     assert own["likeness"]["compared"] + own["likeness"]["no_reference_face"] == 8
+    assert own["realism_layout"]["32"]["counts"] == own["realism"]["32"]["counts"]  # the same faces, colours evened
 
     for folder_set in (result["sketches"], result["drawings"]["mouse"]):
         assert folder_set["count"] == 6 and folder_set["realism"]["32"]["counts"] == {"generated": 6, "real": 4}
@@ -216,6 +217,9 @@ def test_scoreboard_puts_evaluations_side_by_side(
     assert rows["checkerboard ↓ (faces / photos)"][0] == f"{grid['generated']:.1f} / {grid['photo']:.1f}"
     own = result["seed_per_drawing"]["realism"]["32"]["accuracy"]
     assert rows["two-sample 32 px ↓, a seed per drawing"][0].startswith(f"{100 * own:.1f} ±")
+    layout = result["seed_per_drawing"]["realism_layout"]["32"]["accuracy"]
+    label = "two-sample 32 px ↓, a seed per drawing, colour statistics removed (layout only)"
+    assert rows[label][0].startswith(f"{100 * layout:.1f} ±")
     assert "two-sample 32 px ↓, seed 1" in rows and "drawings 'mouse': two-sample 32 px ↓" in rows
     dark = result["drawings"]["mouse"]["dark_backdrop"]
     assert rows["drawings 'mouse': faces on a dark backdrop ↓, every seed"][0] == f"{100 * dark:.0f} %"
@@ -264,7 +268,7 @@ def test_folders_are_also_tested_against_the_re_framed_photos_when_asked(
     assert evaluate.main(argv) == 0
     result = json.loads((tmp_path / "a" / "metrics.json").read_text())
     mouse = result["drawings"]["mouse"]
-    for key in ("realism_framed", "realism_framed_seed_per_drawing"):
+    for key in ("realism_framed", "realism_framed_seed_per_drawing", "realism_framed_layout"):
         assert mouse[key]["32"]["counts"] == {"generated": 6, "real": 4}  # one re-framed photo per person
     reference = evaluate.framed_photos(framed, "val", 32)  # the odd pairs' photo halves, one per person
     assert reference.groups == [f"person{k}" for k in range(4)]

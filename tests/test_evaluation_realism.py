@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 import torch
@@ -96,3 +97,41 @@ def test_jpeg_roundtrip_changes_pixels_a_little() -> None:
     stored = realism.jpeg_roundtrip(image, 95)
     assert stored.shape == image.shape and stored.dtype == np.uint8
     assert 0 < np.abs(stored.astype(int) - image).mean() < 3
+
+
+def washed_out(image: np.ndarray) -> np.ndarray:
+    """`image` with half its contrast, pulled towards mid-grey: a global change, its layout untouched."""
+    return np.clip(128 + 0.5 * (image.astype(np.float32) - 128), 0, 255).astype(np.uint8)
+
+
+def test_without_colour_statistics_every_image_gets_the_same_lab_mean_and_spread() -> None:
+    image = photos(0, 1)[0][0]
+    for changed in (image, washed_out(image)):
+        lab = cv2.cvtColor(realism.without_colour_statistics(changed), cv2.COLOR_RGB2LAB)
+        lab = lab.reshape(-1, 3).astype(np.float32)
+        np.testing.assert_allclose(lab.mean(0), [m for m, _ in realism.LAYOUT_LAB], atol=2.5)
+        np.testing.assert_allclose(lab.std(0), [s for _, s in realism.LAYOUT_LAB], rtol=0.15)
+    a, b = (realism.without_colour_statistics(x).astype(int) for x in (image, washed_out(image)))
+    assert np.abs(a - b).mean() < 3  # the same layout comes out the same, whatever its contrast was
+
+
+@pytest.mark.slow
+def test_the_layout_test_ignores_a_global_colour_change_but_not_an_artefact() -> None:
+    real, real_groups = photos(0)
+    clean, clean_groups = photos(100)
+    sample = realism.Sample(SIZE)
+    for image, group in zip(real, real_groups, strict=True):
+        sample.add(image, group, generated=False)
+
+    def accuracy(changed: list[np.ndarray]) -> tuple[float, float]:
+        faces = realism.Sample(SIZE)
+        for image, group in zip(changed, clean_groups, strict=True):
+            faces.add(image, group, generated=True)
+        tests = realism.Realism((SIZE,), 100, splits=2)
+        plain, layout = tests.test(faces, sample), tests.test(faces.layout_only(), sample.layout_only())
+        return plain[str(SIZE)]["accuracy"], layout[str(SIZE)]["accuracy"]
+
+    plain, layout = accuracy([washed_out(p) for p in clean])
+    assert plain > 0.9 and layout < 0.7  # caught by its contrast alone, which the layout test leaves out
+    plain, layout = accuracy([checkered(p) for p in clean])
+    assert plain > 0.9 and layout > 0.9  # an artefact in the layout is caught either way

@@ -33,9 +33,8 @@ def test_the_space_has_the_app_its_packages_examples_and_model(built):
         assert required in names
     assert {"data_prep/imageio.py", "data_prep/edges.py", "data_prep/framing.py"} <= set(names)
     assert {"ui/live_canvas.py", "ui/live_canvas.js", "ui/live_canvas.css", "ui/seeds.py"} <= set(names)
-    assert {"checkpoints/sketch2face-celeba/config.json", "checkpoints/sketch2face-celeba/model.safetensors"} <= set(
-        names
-    )
+    model_files = {"config.json", "model.safetensors", "colour_grade.json"}
+    assert {f"checkpoints/sketch2face-celeba/{name}" for name in model_files} <= set(names)
     examples = {n for n in names if n.startswith("examples/") and n.endswith(".png")}
     assert examples == {f"examples/{p.name}" for p in (space.REPO_ROOT / "examples").glob("*.png")} != set()
     assert not [n for n in names if n.startswith(("tests/", "benchmarks/", "data/", "runs/")) or "__pycache__" in n]

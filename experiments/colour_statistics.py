@@ -1,0 +1,77 @@
+"""How much of the 64-px two-sample test's verdict three numbers per face carry: each face's CIELAB spread
+(`p2p.grade.colour_spread`: the standard deviation of L, a and b at 64 px). A logistic regression on those numbers
+and their squares tells a generator's faces from the validation photos, trained on one half of the people and
+tested on the other (the test's four halvings, averaged). Same pairs and seed per drawing as
+`evaluation.evaluate --quick`. It found the colour grade (docs/experiments.md, "A colour grade").
+
+    python -m experiments.colour_statistics --data DATA --checkpoint CKPT            # as the app shows them
+    python -m experiments.colour_statistics --data DATA --checkpoint CKPT --no-grade # before the colour grade
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from evaluation.evaluate import QUICK_LIMIT, pair_sources, unique_photos
+from evaluation.realism import SEED_PER_DRAWING, halves
+from evaluation.sheets import spread
+from p2p.data import list_pairs, read_pair
+from p2p.grade import colour_spread
+from p2p.inference import FaceGenerator
+
+HALVINGS = 4
+
+
+def held_out_accuracy(x: torch.Tensor, y: torch.Tensor, train: torch.Tensor) -> float:
+    """Balanced accuracy on x[~train] of a logistic regression fitted on x[train]."""
+    weights, bias = torch.zeros(x.shape[1], requires_grad=True), torch.zeros(1, requires_grad=True)
+    optimiser = torch.optim.LBFGS([weights, bias], max_iter=200)
+
+    def loss() -> torch.Tensor:
+        optimiser.zero_grad()
+        value = torch.nn.functional.binary_cross_entropy_with_logits(x[train] @ weights + bias, y[train])
+        value = value + 1e-3 * weights.square().sum()
+        value.backward()
+        return value
+
+    optimiser.step(loss)
+    with torch.no_grad():
+        guess, truth = (x[~train] @ weights + bias > 0).float(), y[~train]
+    return float(np.mean([(guess[truth == c] == c).float().mean() for c in (0, 1)]))
+
+
+def separability(features: np.ndarray, labels: np.ndarray, people: list[str]) -> float:
+    """Held-out accuracy of a quadratic logistic regression, averaged over HALVINGS halvings of the people."""
+    x = (features - features.mean(0)) / features.std(0)
+    x = torch.tensor(np.concatenate([x, x**2], axis=1), dtype=torch.float32)
+    y = torch.tensor(labels, dtype=torch.float32)
+    halvings = [torch.tensor(halves(people, split), dtype=torch.bool) for split in range(HALVINGS)]
+    return float(np.mean([held_out_accuracy(x, y, train) for half in halvings for train in (half, ~half)]))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, required=True, help="a data_prep.build output folder")
+    parser.add_argument("--checkpoint", help="a generator (default: the shipped model)")
+    parser.add_argument("--grade", action=argparse.BooleanOptionalAction, default=True)
+    args = parser.parse_args(argv)
+    files = spread(list_pairs(args.data, "val"), QUICK_LIMIT)
+    generator = FaceGenerator.from_pretrained(args.checkpoint, grade=args.grade)
+    drawings = [read_pair(path)[0] for path in files]
+    seeds = [SEED_PER_DRAWING + i for i in range(len(files))]
+    faces = [f for i in range(0, len(files), 8) for f in generator.generate(drawings[i : i + 8], seeds[i : i + 8])]
+    photos = list(unique_photos(args.data, files).values())
+    features = np.array([colour_spread(f) for f in faces] + [colour_spread(read_pair(path)[1]) for path, _ in photos])
+    labels = np.array([1] * len(faces) + [0] * len(photos))
+    people = [source.person for source in pair_sources(args.data, files)] + [source.person for _, source in photos]
+    print(f"faces' spread (L, a, b) {features[labels == 1].mean(0).round(1)} ± {features[labels == 1].std(0).round(1)}")
+    print(f"photos'                 {features[labels == 0].mean(0).round(1)} ± {features[labels == 0].std(0).round(1)}")
+    print(f"told apart by the three numbers alone: {100 * separability(features, labels, people):.1f} %")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,46 @@
+"""Realism of several generators at once, with and without the faces' colour statistics: for each checkpoint, the
+64-px two-sample test with a seed per drawing on the validation pairs of `evaluation.evaluate --quick`, on the
+faces as they are and with each image's CIELAB mean and spread evened out (`evaluation.realism`'s layout-only
+test). A generator whose faces lose on the first but not the second lost on colour, which a colour grade
+(`p2p.grade`) can give back; one that loses on both draws worse faces.
+
+    python -m experiments.layout_screen --data DATA CKPT [CKPT ...]    # fp32 faces as generated, no colour grade
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from evaluation.evaluate import QUICK_LIMIT, pair_sources, photo_sample, unique_photos
+from evaluation.realism import PER_SAMPLE, SEED_PER_DRAWING, Realism, Sample
+from evaluation.sheets import spread
+from p2p.data import list_pairs, read_pair
+from p2p.inference import FaceGenerator
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, required=True, help="a data_prep.build output folder")
+    parser.add_argument("checkpoints", nargs="+")
+    args = parser.parse_args(argv)
+    files = spread(list_pairs(args.data, "val"), QUICK_LIMIT)
+    people = [source.person for source in pair_sources(args.data, files)]
+    real = photo_sample(list(unique_photos(args.data, files).values()), 64)
+    drawings = [read_pair(path)[0] for path in files]
+    seeds = [SEED_PER_DRAWING + i for i in range(len(files))]
+    tests = Realism((64,), PER_SAMPLE)
+    print("| checkpoint | two-sample, a seed per drawing | colour statistics removed |\n|---|---:|---:|")
+    for checkpoint in args.checkpoints:
+        generator = FaceGenerator.from_pretrained(checkpoint, precision="fp32", grade=False)
+        faces = Sample(64)
+        for i in range(0, len(files), 8):
+            for face, person in zip(generator.generate(drawings[i : i + 8], seeds[i : i + 8]), people[i : i + 8]):
+                faces.add(face, person, generated=True)
+        cells = [tests.test(f, r)["64"] for f, r in ((faces, real), (faces.layout_only(), real.layout_only()))]
+        row = " | ".join(f"{100 * c['accuracy']:.1f} ± {100 * c['accuracy_se']:.1f} %" for c in cells)
+        print(f"| {checkpoint} | {row} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
