@@ -147,9 +147,10 @@ def build(out_dir: str | Path, model: str | None = None, repo_id: str = "OWNER/N
     if is_local_model(model):
         target = out / DEFAULT_CHECKPOINT.relative_to(REPO_ROOT)
         target.mkdir(parents=True)
-        for name in (CONFIG_NAME, WEIGHTS_NAME, GRADE_NAME):
-            if name != GRADE_NAME or (Path(model).expanduser() / name).is_file():  # a grade is optional
-                shutil.copy2(Path(model).expanduser() / name, target / name)
+        source = Path(model).expanduser()
+        optional = [GRADE_NAME] if (source / GRADE_NAME).is_file() else []
+        for name in (CONFIG_NAME, WEIGHTS_NAME, *optional):
+            shutil.copy2(source / name, target / name)
 
     (out / "requirements.txt").write_text(space_requirements())
     space_card(repo_id).save(out / "README.md")

@@ -32,6 +32,7 @@ from PIL import Image
 from torch import nn
 
 from data_prep.imageio import JPEG_QUALITY  # generated faces get the pairs' compression: JPEG artefacts tell nothing
+from p2p.grade import stretch_lab
 
 LAYOUT_LAB = ((150.0, 50.0), (132.0, 7.0), (136.0, 9.0))
 """The CIELAB mean and spread (OpenCV's 8-bit L, a, b) every image gets in the layout-only test: about a
@@ -58,11 +59,9 @@ def without_colour_statistics(rgb: np.ndarray) -> np.ndarray:
     """`rgb` with each CIELAB channel's mean and spread set to `LAYOUT_LAB`'s: what is left for a classifier is
     the layout of light, dark and colour, not the image's overall brightness, contrast or colour cast, which a
     global colour correction (`p2p.grade`) can change without drawing a better face."""
-    lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).astype(np.float32)
-    for channel, (mean, spread) in enumerate(LAYOUT_LAB):
-        values = lab[..., channel]
-        lab[..., channel] = mean + (values - values.mean()) * (spread / max(float(values.std()), 1e-3))
-    return cv2.cvtColor(np.clip(np.rint(lab), 0, 255).astype(np.uint8), cv2.COLOR_LAB2RGB)
+    spread = cv2.meanStdDev(cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB))[1].ravel()
+    target_mean, target_spread = np.array(LAYOUT_LAB).T
+    return stretch_lab(rgb, target_spread / np.maximum(spread, 1e-3), target_mean)
 
 
 def halves(groups: Sequence[str], split: int = 0) -> np.ndarray:
