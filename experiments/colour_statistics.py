@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from evaluation.evaluate import QUICK_LIMIT, pair_sources, unique_photos
-from evaluation.realism import SEED_PER_DRAWING, halves
-from evaluation.sheets import spread
-from p2p.data import list_pairs, read_pair
+from evaluation.evaluate import pair_sources, unique_photos
+from evaluation.realism import halves
+from experiments.quick_set import faces_per_drawing, quick_pairs
+from p2p.data import read_pair
 from p2p.grade import colour_spread
 from p2p.inference import FaceGenerator
 
@@ -59,11 +59,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--checkpoint", help="a generator (default: the shipped model)")
     parser.add_argument("--grade", action=argparse.BooleanOptionalAction, default=True)
     args = parser.parse_args(argv)
-    files = spread(list_pairs(args.data, "val"), QUICK_LIMIT)
-    generator = FaceGenerator.from_pretrained(args.checkpoint, grade=args.grade)
-    drawings = [read_pair(path)[0] for path in files]
-    seeds = [SEED_PER_DRAWING + i for i in range(len(files))]
-    faces = [f for i in range(0, len(files), 8) for f in generator.generate(drawings[i : i + 8], seeds[i : i + 8])]
+    files = quick_pairs(args.data)
+    faces = faces_per_drawing(FaceGenerator.from_pretrained(args.checkpoint, grade=args.grade), files)
     photos = list(unique_photos(args.data, files).values())
     features = np.array([colour_spread(f) for f in faces] + [colour_spread(read_pair(path)[1]) for path, _ in photos])
     labels = np.array([1] * len(faces) + [0] * len(photos))

@@ -12,10 +12,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from evaluation.evaluate import QUICK_LIMIT, pair_sources, photo_sample, unique_photos
-from evaluation.realism import PER_SAMPLE, SEED_PER_DRAWING, Realism, Sample
-from evaluation.sheets import spread
-from p2p.data import list_pairs, read_pair
+from evaluation.evaluate import pair_sources, photo_sample, unique_photos
+from evaluation.realism import PER_SAMPLE, Realism, Sample
+from experiments.quick_set import faces_per_drawing, quick_pairs
 from p2p.inference import FaceGenerator
 
 
@@ -24,19 +23,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--data", type=Path, required=True, help="a data_prep.build output folder")
     parser.add_argument("checkpoints", nargs="+")
     args = parser.parse_args(argv)
-    files = spread(list_pairs(args.data, "val"), QUICK_LIMIT)
+    files = quick_pairs(args.data)
     people = [source.person for source in pair_sources(args.data, files)]
     real = photo_sample(list(unique_photos(args.data, files).values()), 64)
-    drawings = [read_pair(path)[0] for path in files]
-    seeds = [SEED_PER_DRAWING + i for i in range(len(files))]
     tests = Realism((64,), PER_SAMPLE)
     print("| checkpoint | two-sample, a seed per drawing | colour statistics removed |\n|---|---:|---:|")
     for checkpoint in args.checkpoints:
         generator = FaceGenerator.from_pretrained(checkpoint, precision="fp32", grade=False)
         faces = Sample(64)
-        for i in range(0, len(files), 8):
-            for face, person in zip(generator.generate(drawings[i : i + 8], seeds[i : i + 8]), people[i : i + 8]):
-                faces.add(face, person, generated=True)
+        for face, person in zip(faces_per_drawing(generator, files), people, strict=True):
+            faces.add(face, person, generated=True)
         cells = [tests.test(f, r)["64"] for f, r in ((faces, real), (faces.layout_only(), real.layout_only()))]
         row = " | ".join(f"{100 * c['accuracy']:.1f} ± {100 * c['accuracy_se']:.1f} %" for c in cells)
         print(f"| {checkpoint} | {row} |", flush=True)

@@ -16,10 +16,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from evaluation.evaluate import QUICK_LIMIT, pair_sources, photo_sample, unique_photos
-from evaluation.realism import PER_SAMPLE, SEED_PER_DRAWING, Realism, Sample
-from evaluation.sheets import spread
-from p2p.data import list_pairs, read_pair
+from evaluation.evaluate import pair_sources, photo_sample, unique_photos
+from evaluation.realism import PER_SAMPLE, Realism, Sample
+from experiments.quick_set import faces_per_drawing, quick_pairs
+from p2p.data import read_pair
 from p2p.inference import FaceGenerator
 
 Change = Callable[[np.ndarray], np.ndarray]
@@ -93,17 +93,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--checkpoint", help="sharpen this generator's faces instead of changing photos")
     parser.add_argument("--only", nargs="*", help="run only these changes (their names as printed)")
     args = parser.parse_args(argv)
-    files = spread(list_pairs(args.data, "val"), QUICK_LIMIT)
+    files = quick_pairs(args.data)
     sources = pair_sources(args.data, files)
     unique = list(unique_photos(args.data, files).values())
     real = photo_sample(unique, 64)
     if args.checkpoint:
-        generator = FaceGenerator.from_pretrained(args.checkpoint)
-        drawings = [read_pair(path)[0] for path in files]
-        seeds = [SEED_PER_DRAWING + i for i in range(len(files))]
-        images = [
-            face for i in range(0, len(files), 8) for face in generator.generate(drawings[i : i + 8], seeds[i : i + 8])
-        ]
+        # as generated, before the colour grade it predates (p2p.grade)
+        images = faces_per_drawing(FaceGenerator.from_pretrained(args.checkpoint, grade=False), files)
         people, changes = [source.person for source in sources], FACE_CHANGES
     else:
         images = [read_pair(path)[1] for path, _ in unique]

@@ -1,0 +1,30 @@
+"""The validation pairs of `evaluation.evaluate --quick` and a generator's faces for them, a seed per drawing,
+as the notebook scripts here score them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from evaluation.evaluate import QUICK_LIMIT
+from evaluation.realism import SEED_PER_DRAWING
+from evaluation.sheets import spread
+from p2p.data import list_pairs, read_pair
+from p2p.inference import FaceGenerator
+
+
+def quick_pairs(data: Path) -> list[Path]:
+    """The QUICK_LIMIT validation pairs `evaluate --quick` scores, spread over the split."""
+    return spread(list_pairs(data, "val"), QUICK_LIMIT)
+
+
+def faces_per_drawing(generator: FaceGenerator, files: list[Path], batch: int = 8) -> list[np.ndarray]:
+    """One face per pair's drawing, pair i with seed SEED_PER_DRAWING + i (the evaluation's seed per drawing)."""
+    drawings = [read_pair(path)[0] for path in files]
+    seeds = [SEED_PER_DRAWING + i for i in range(len(files))]
+    return [
+        face
+        for i in range(0, len(files), batch)
+        for face in generator.generate(drawings[i : i + batch], seeds[i : i + batch])
+    ]
