@@ -21,10 +21,14 @@ def quick_pairs(data: Path) -> list[Path]:
 
 def faces_per_drawing(generator: FaceGenerator, files: list[Path], batch: int = 8) -> list[np.ndarray]:
     """One face per pair's drawing, pair i with seed SEED_PER_DRAWING + i (the evaluation's seed per drawing)."""
-    drawings = [read_pair(path)[0] for path in files]
-    seeds = [SEED_PER_DRAWING + i for i in range(len(files))]
+    return faces_for_drawings(generator, [read_pair(path)[0] for path in files], batch)
+
+
+def faces_for_drawings(generator: FaceGenerator, drawings: list[np.ndarray], batch: int = 8) -> list[np.ndarray]:
+    """One face per drawing, drawing i with seed SEED_PER_DRAWING + i."""
+    seeds = [SEED_PER_DRAWING + i for i in range(len(drawings))]
     return [
         face
-        for i in range(0, len(files), batch)
+        for i in range(0, len(drawings), batch)
         for face in generator.generate(drawings[i : i + batch], seeds[i : i + batch])
     ]
