@@ -53,11 +53,13 @@ REALISM = Realism(sizes=(SIZE,), per_sample=300)  # the evaluation's two-sample 
 
 
 def small(image: np.ndarray) -> np.ndarray:
+    """An image at the test's 64 px, area-averaged as the evaluation shrinks faces and photos."""
     return cv2.resize(image, (SIZE, SIZE), interpolation=cv2.INTER_AREA)
 
 
 def cache(data: Path, out: Path, limit: int | None) -> None:
-    """Drawings, photos and the bundled generator's faces of the training pairs, at 64 px."""
+    """Drawings, photos and the bundled generator's faces (colour grade on, as the app shows them) of the
+    training pairs, at 64 px."""
     files = list_pairs(data, "train")
     if limit:
         files = files[:: max(1, len(files) // limit)][:limit]
@@ -82,6 +84,7 @@ def to_tensor(images: np.ndarray) -> torch.Tensor:
 
 
 def to_images(x: torch.Tensor) -> np.ndarray:
+    """N×3×H×W in [-1, 1] → N×H×W×3 uint8 RGB."""
     return x.clamp(-1, 1).add(1).mul(127.5).round().byte().permute(0, 2, 3, 1).numpy()
 
 
