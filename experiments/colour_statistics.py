@@ -6,6 +6,7 @@ tested on the other (the test's four halvings, averaged). Same pairs and seed pe
 
     python -m experiments.colour_statistics --data DATA --checkpoint CKPT            # as the app shows them
     python -m experiments.colour_statistics --data DATA --checkpoint CKPT --no-grade # before the colour grade
+    python -m experiments.colour_statistics --data DATA --regions 2  # layout only: each quarter's mean and spread
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+import cv2
 import numpy as np
 import torch
 
 from evaluation.evaluate import pair_sources, unique_photos
-from evaluation.realism import halves
+from evaluation.realism import halves, without_colour_statistics
 from experiments.quick_set import faces_per_drawing, quick_pairs
 from p2p.data import read_pair
 from p2p.grade import colour_spread
@@ -53,18 +55,34 @@ def separability(features: np.ndarray, labels: np.ndarray, people: list[str]) ->
     return float(np.mean([held_out_accuracy(x, y, train) for half in halvings for train in (half, ~half)]))
 
 
+def region_statistics(image: np.ndarray, grid: int) -> np.ndarray:
+    """The mean and spread of L, a and b in each cell of a grid×grid split of the image at 60 px, after the
+    layout-only test's evening out of the whole image's (`without_colour_statistics`)."""
+    lab = cv2.cvtColor(
+        cv2.resize(without_colour_statistics(image), (60, 60), interpolation=cv2.INTER_AREA), cv2.COLOR_RGB2LAB
+    )
+    cells = [c for rows in np.array_split(lab.astype(np.float32), grid) for c in np.array_split(rows, grid, axis=1)]
+    return np.array([f(cell[..., k]) for cell in cells for k in range(3) for f in (np.mean, np.std)], np.float32)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, required=True, help="a data_prep.build output folder")
     parser.add_argument("--checkpoint", help="a generator (default: the shipped model)")
     parser.add_argument("--grade", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument("--regions", type=int, help="score each grid cell's statistics instead, layout only")
     args = parser.parse_args(argv)
     files = quick_pairs(args.data)
     faces = faces_per_drawing(FaceGenerator.from_pretrained(args.checkpoint, grade=args.grade), files)
     photos = list(unique_photos(args.data, files).values())
-    features = np.array([colour_spread(f) for f in faces] + [colour_spread(read_pair(path)[1]) for path, _ in photos])
+    statistics = colour_spread if args.regions is None else lambda image: region_statistics(image, args.regions)
+    features = np.array([statistics(f) for f in faces] + [statistics(read_pair(path)[1]) for path, _ in photos])
     labels = np.array([1] * len(faces) + [0] * len(photos))
     people = [source.person for source in pair_sources(args.data, files)] + [source.person for _, source in photos]
+    if args.regions is not None:
+        accuracy = separability(features, labels, people)
+        print(f"told apart by the {features.shape[1]} region statistics alone: {100 * accuracy:.1f} %")
+        return
     print(f"faces' spread (L, a, b) {features[labels == 1].mean(0).round(1)} ± {features[labels == 1].std(0).round(1)}")
     print(f"photos'                 {features[labels == 0].mean(0).round(1)} ± {features[labels == 0].std(0).round(1)}")
     print(f"told apart by the three numbers alone: {100 * separability(features, labels, people):.1f} %")

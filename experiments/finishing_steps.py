@@ -1,0 +1,175 @@
+"""Changes to the bundled model's faces at inference, without training, scored by the `--quick` two-sample test.
+
+The colour grade (`p2p.grade`) bought realism by matching one statistic per face to photos'. These are the next
+candidates of that kind, each a guess at what the 64-px test still catches (docs/experiments.md, "Finishing
+steps after the generator"):
+
+- `detail grade`: the colour grade's idea carried to detail. Each face's lightness is split into a Laplacian
+  pyramid; the spread of its bands at 64, 32 and 16 px (levels 2-4 of a 256-px face: what survives the test's
+  shrinking to 64 px) goes through a monotone map fitted on training pairs (the quantiles of the faces' band
+  spreads read off their photos'), and each band is scaled to its mapped spread.
+- `lines closed` / `lines inpainted`: the drawing's strokes, which the faces show as dark traced lines, removed
+  from the face: a grey closing of 5 px inside the ink (dilated 3 px), or OpenCV's Telea inpainting there.
+- `dropout 0.25` / `dropout 0`: less of the generator's inference noise (it keeps dropout 0.5 on, as trained).
+
+    python -m experiments.finishing_steps --data DATA [--checkpoint CKPT]
+
+prints how well the band spreads alone tell the faces from photos, then the test (a seed per drawing, 64 px, four
+halvings; as generated and layout only) for each step, on faces with the checkpoint's colour grade, as the app
+shows them.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from evaluation.evaluate import pair_sources, photo_sample, unique_photos
+from evaluation.realism import PER_SAMPLE, Realism, Sample
+from experiments.colour_statistics import separability
+from experiments.quick_set import faces_per_drawing, quick_pairs
+from p2p.data import list_pairs, read_pair
+from p2p.inference import FaceGenerator
+
+LEVELS = (2, 3, 4)
+"""Pyramid levels of a 256-px face whose bands are graded: 64, 32 and 16 px, the scales the 64-px test sees."""
+MAX_GAIN = 2.0
+QUANTILES = 51
+
+
+def bands(channel: np.ndarray, depth: int) -> list[np.ndarray]:
+    """The Laplacian pyramid of a float32 channel: `depth` detail bands, finest first, then the residual."""
+    out, current = [], channel
+    for _ in range(depth):
+        smaller = cv2.pyrDown(current)
+        out.append(current - cv2.pyrUp(smaller, dstsize=current.shape[::-1]))
+        current = smaller
+    return [*out, current]
+
+
+def band_spreads(face: np.ndarray) -> np.ndarray:
+    """The standard deviation of the face's CIELAB lightness in each band of LEVELS."""
+    pyramid = bands(cv2.cvtColor(face, cv2.COLOR_RGB2LAB)[..., 0].astype(np.float32), max(LEVELS) + 1)
+    return np.array([pyramid[level].std() for level in LEVELS], np.float32)
+
+
+def with_band_gains(face: np.ndarray, gains: np.ndarray) -> np.ndarray:
+    """`face` with its lightness bands at LEVELS scaled by `gains`; a and b untouched."""
+    lab = cv2.cvtColor(face, cv2.COLOR_RGB2LAB).astype(np.float32)
+    pyramid = bands(lab[..., 0], max(LEVELS) + 1)
+    for level, gain in zip(LEVELS, gains, strict=True):
+        pyramid[level] = pyramid[level] * gain
+    channel = pyramid[-1]
+    for band in reversed(pyramid[:-1]):
+        channel = cv2.pyrUp(channel, dstsize=band.shape[::-1]) + band
+    lab[..., 0] = channel
+    return cv2.cvtColor(np.clip(np.rint(lab), 0, 255).astype(np.uint8), cv2.COLOR_LAB2RGB)
+
+
+@dataclass(frozen=True)
+class DetailGrade:
+    """Per band, matching quantiles of the faces' band spreads (`generated`) and the photos' (`photos`)."""
+
+    generated: np.ndarray
+    photos: np.ndarray
+
+    @classmethod
+    def fit(cls, generated: np.ndarray, photos: np.ndarray) -> DetailGrade:
+        """From the band spreads (N×3, `band_spreads`) of faces and of the photos they should match."""
+        q = np.linspace(0, 1, QUANTILES)
+        return cls(*(np.maximum.accumulate(np.quantile(s, q, axis=0), axis=0) for s in (generated, photos)))
+
+    def __call__(self, face: np.ndarray) -> np.ndarray:
+        spread = band_spreads(face)
+        target = np.array([np.interp(s, g, p) for s, g, p in zip(spread, self.generated.T, self.photos.T)])
+        return with_band_gains(face, np.clip(target / np.maximum(spread, 1e-3), 1 / MAX_GAIN, MAX_GAIN))
+
+
+def fit_detail_grade(generator: FaceGenerator, data: Path, count: int) -> DetailGrade:
+    """The grade from `count` training pairs spread over the split, pair i with seed i (as `p2p.grade`)."""
+    files = list_pairs(data, "train")
+    chosen = [files[i] for i in np.linspace(0, len(files) - 1, min(count, len(files))).astype(int)]
+    faces, photos = [], []
+    for start in range(0, len(chosen), 8):
+        drawings, images = zip(*(read_pair(path) for path in chosen[start : start + 8]), strict=True)
+        faces += [
+            band_spreads(f) for f in generator.generate(list(drawings), list(range(start, start + len(drawings))))
+        ]
+        photos += [band_spreads(p) for p in images]
+    faces_array, photos_array = np.array(faces), np.array(photos)
+    print(
+        f"band spreads on training pairs: faces {faces_array.mean(0).round(2)}, photos {photos_array.mean(0).round(2)}"
+    )
+    return DetailGrade.fit(faces_array, photos_array)
+
+
+def ink(drawing: np.ndarray, grow: int = 3) -> np.ndarray:
+    """Where the drawing has ink, dilated by `grow` px, as a uint8 mask."""
+    grey = drawing if drawing.ndim == 2 else cv2.cvtColor(drawing, cv2.COLOR_RGB2GRAY)
+    return cv2.dilate((grey < 128).astype(np.uint8), np.ones((grow, grow), np.uint8))
+
+
+def lines_closed(face: np.ndarray, drawing: np.ndarray, kernel: int = 5) -> np.ndarray:
+    """The face with a grey closing (dark lines thinner than `kernel` px lifted) inside the drawing's ink."""
+    closed = cv2.morphologyEx(face, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (kernel, kernel)))
+    mask = ink(drawing).astype(bool)
+    out = face.copy()
+    out[mask] = closed[mask]
+    return out
+
+
+def with_dropout(checkpoint: str | None, rate: float) -> FaceGenerator:
+    """The generator with its decoder's dropout at `rate` instead of the trained 0.5 (same seeds, same latents)."""
+    generator = FaceGenerator.from_pretrained(checkpoint)
+    generator.model.dropout = rate
+    return generator
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, required=True, help="a data_prep.build output folder")
+    parser.add_argument("--checkpoint", help="a generator (default: the shipped model)")
+    parser.add_argument("--pairs", type=int, default=1000, help="training pairs to fit the detail grade on")
+    args = parser.parse_args(argv)
+    generator = FaceGenerator.from_pretrained(args.checkpoint)
+    grade = fit_detail_grade(generator, args.data, args.pairs)
+
+    files = quick_pairs(args.data)
+    drawings = [read_pair(path)[0] for path in files]
+    people = [source.person for source in pair_sources(args.data, files)]
+    photos = list(unique_photos(args.data, files).values())
+    faces = faces_per_drawing(generator, files)
+    steps: dict[str, Callable[[], list[np.ndarray]]] = {
+        "as the app shows them": lambda: faces,
+        "detail grade": lambda: [grade(face) for face in faces],
+        "lines closed": lambda: [lines_closed(f, d) for f, d in zip(faces, drawings, strict=True)],
+        "lines inpainted": lambda: [
+            cv2.inpaint(f, ink(d), 3, cv2.INPAINT_TELEA) for f, d in zip(faces, drawings, strict=True)
+        ],
+    }
+    for rate in (0.25, 0.0):
+        steps[f"dropout {rate}"] = lambda rate=rate: faces_per_drawing(with_dropout(args.checkpoint, rate), files)
+
+    photo_spreads = [band_spreads(read_pair(path)[1]) for path, _ in photos]
+    groups = people + [source.person for _, source in photos]
+    real, tests = photo_sample(photos, 64), Realism((64,), PER_SAMPLE)
+    print("| faces | band spreads alone | two-sample, a seed per drawing | layout only |\n|---|---:|---:|---:|")
+    for name, make in steps.items():
+        images = make()
+        spreads = np.array([band_spreads(face) for face in images] + photo_spreads)
+        alone = separability(spreads, np.array([1] * len(images) + [0] * len(photo_spreads)), groups)
+        sample = Sample(64)
+        for face, person in zip(images, people, strict=True):
+            sample.add(face, person, generated=True)
+        cells = [tests.test(f, r)["64"] for f, r in ((sample, real), (sample.layout_only(), real.layout_only()))]
+        row = " | ".join(f"{100 * c['accuracy']:.1f} ± {100 * c['accuracy_se']:.1f} %" for c in cells)
+        print(f"| {name} | {100 * alone:.1f} % | {row} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
