@@ -10,8 +10,11 @@ person stays where the drawing put them), never to the true photo. Its residual,
 face, whose finer detail stays the generator's. At 64 px a training step is cheap, so the CPU can give it
 many epochs, the regime in which a critic learns what photos look like.
 
+With `--projected` the critic is Projected GAN's on frozen EfficientNet-Lite0 features (`p2p.critics.projected`)
+instead. Results: docs/experiments.md, "A refiner trained against photos, not towards them".
+
     python -m experiments.code_faces cache --data DATA --out runs/refiner                 # train64.npz
-    python -m experiments.refiner train --out runs/refiner --minutes 60                    # resumes
+    python -m experiments.refiner train --out runs/refiner --minutes 60 [--projected --batch 8]   # resumes
     python -m experiments.refiner evaluate --data DATA --out runs/refiner                  # the --quick test
 """
 
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import cv2
@@ -30,6 +34,8 @@ from torch.nn.utils.parametrizations import spectral_norm
 
 from experiments.code_faces import SIZE, scored, small, to_images, to_tensor, validation_sets
 from experiments.quick_set import faces_for_drawings
+from p2p.critics.efficientnet import pretrained_efficientnet
+from p2p.critics.projected import PROJECTED_SIZE, ProjectedDiscriminator, image_features
 from p2p.inference import FaceGenerator
 from p2p.train import diff_augment
 
@@ -81,16 +87,41 @@ def critic(depth: int, whole: bool) -> nn.Sequential:
     return nn.Sequential(*layers, *head, spectral_norm(conv))
 
 
+class ScratchCritics(nn.Module):
+    """A whole-face and a patch critic learnt from scratch at 64 px, each face shifted and cut out first."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.critics = nn.ModuleList([critic(4, whole=True), critic(3, whole=False)])
+
+    def forward(self, faces: torch.Tensor, augment: Callable[[torch.Tensor], torch.Tensor]) -> list[torch.Tensor]:
+        return [d(augment(faces)) for d in self.critics]
+
+
+class ProjectedCritic(nn.Module):
+    """Projected GAN's critic (`p2p.critics.projected`) on frozen ImageNet features of the face at 128 px."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.heads = ProjectedDiscriminator()
+        self.network = [pretrained_efficientnet()]  # in a list: frozen, not saved with the heads
+
+    def forward(self, faces: torch.Tensor, augment: Callable[[torch.Tensor], torch.Tensor]) -> list[torch.Tensor]:
+        larger = F.interpolate(faces, size=(PROJECTED_SIZE,) * 2, mode="bilinear", align_corners=False)
+        return self.heads(image_features(self.network[0], augment(larger)))
+
+
 def refine(refiner: Refiner, faces: torch.Tensor, drawings: torch.Tensor) -> torch.Tensor:
     return (faces + refiner(faces, drawings)).clamp(-1, 1)
 
 
-def train(out: Path, minutes: float, batch: int, tie: float, tie_size: int) -> None:
-    """Hinge GAN with a whole-face and a patch critic (DiffAugment's translation and cutout on their inputs),
-    the refined face tied to the given one at `tie_size` px by L1 at weight `tie`. Saves every 5 minutes."""
+def train(out: Path, minutes: float, batch: int, tie: float, tie_size: int, projected: bool) -> None:
+    """Hinge GAN with critics from scratch or the projected one (DiffAugment's translation and cutout on their
+    inputs), the refined face tied to the given one at `tie_size` px by L1 at weight `tie`. Saves every 5 min."""
     cached = np.load(out / "train64.npz")
     faces, drawings, photos = (to_tensor(cached[name]) for name in ("faces", "drawings", "photos"))
-    refiner, critics = Refiner(), nn.ModuleList([critic(4, whole=True), critic(3, whole=False)])
+    refiner, critics = Refiner(), ProjectedCritic() if projected else ScratchCritics()
+    side = PROJECTED_SIZE if projected else SIZE
     opt_r = torch.optim.Adam(refiner.parameters(), lr=2e-4, betas=(0.0, 0.99))
     opt_d = torch.optim.Adam(critics.parameters(), lr=2e-4, betas=(0.0, 0.99))
     step, state = 0, out / "refiner.pt"
@@ -121,17 +152,16 @@ def train(out: Path, minutes: float, batch: int, tie: float, tie_size: int) -> N
     while time.time() - start < minutes * 60:
         pick, real_pick = torch.randint(len(faces), (batch,)), torch.randint(len(photos), (batch,))
         face, drawing, real = faces[pick], drawings[pick], photos[real_pick]
-        augment = diff_augment(batch, SIZE)
+        augment = diff_augment(batch, side)
         with torch.autocast("cpu", torch.bfloat16):
             fake = refine(refiner, face, drawing)
-            d_loss = sum(
-                F.relu(1 - d(augment(real))).mean() + F.relu(1 + d(augment(fake.detach()))).mean() for d in critics
-            )
+            real_logits, fake_logits = critics(real, augment), critics(fake.detach(), augment)
+            d_loss = sum(F.relu(1 - r).mean() + F.relu(1 + f).mean() for r, f in zip(real_logits, fake_logits))
         opt_d.zero_grad()
         d_loss.backward()
         opt_d.step()
         with torch.autocast("cpu", torch.bfloat16):
-            adversarial = sum(-d(augment(fake)).mean() for d in critics)
+            adversarial = sum(-logits.mean() for logits in critics(fake, augment))
             held = F.l1_loss(F.adaptive_avg_pool2d(fake, tie_size), F.adaptive_avg_pool2d(face, tie_size))
             r_loss = adversarial + tie * held
         opt_r.zero_grad()
@@ -190,10 +220,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--tie", type=float, default=10.0, help="weight of L1 to the given face, pooled")
     parser.add_argument("--tie-size", type=int, default=16, help="side the faces are pooled to for the tie")
+    parser.add_argument("--projected", action="store_true", help="the projected critic instead of the scratch ones")
     parser.add_argument("--mouse", type=Path, default=Path("tests/data/mouse_drawings"))
     args = parser.parse_args(argv)
     if args.stage == "train":
-        train(args.out, args.minutes, args.batch, args.tie, args.tie_size)
+        train(args.out, args.minutes, args.batch, args.tie, args.tie_size, args.projected)
     else:
         evaluate(args.data, args.out, args.mouse)
 
