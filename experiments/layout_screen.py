@@ -13,8 +13,7 @@ import argparse
 from pathlib import Path
 
 from evaluation.evaluate import pair_sources, photo_sample, unique_photos
-from evaluation.realism import PER_SAMPLE, Realism, Sample
-from experiments.quick_set import faces_per_drawing, quick_pairs
+from experiments.quick_set import faces_per_drawing, quick_pairs, realism_row
 from p2p.inference import FaceGenerator
 
 
@@ -26,16 +25,10 @@ def main(argv: list[str] | None = None) -> None:
     files = quick_pairs(args.data)
     people = [source.person for source in pair_sources(args.data, files)]
     real = photo_sample(list(unique_photos(args.data, files).values()), 64)
-    tests = Realism((64,), PER_SAMPLE)
     print("| checkpoint | two-sample, a seed per drawing | colour statistics removed |\n|---|---:|---:|")
     for checkpoint in args.checkpoints:
         generator = FaceGenerator.from_pretrained(checkpoint, precision="fp32", grade=False)
-        faces = Sample(64)
-        for face, person in zip(faces_per_drawing(generator, files), people, strict=True):
-            faces.add(face, person, generated=True)
-        cells = [tests.test(f, r)["64"] for f, r in ((faces, real), (faces.layout_only(), real.layout_only()))]
-        row = " | ".join(f"{100 * c['accuracy']:.1f} ± {100 * c['accuracy_se']:.1f} %" for c in cells)
-        print(f"| {checkpoint} | {row} |", flush=True)
+        print(f"| {checkpoint} | {realism_row(faces_per_drawing(generator, files), people, real)} |", flush=True)
 
 
 if __name__ == "__main__":

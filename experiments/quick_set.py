@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from evaluation.evaluate import QUICK_LIMIT
-from evaluation.realism import SEED_PER_DRAWING
+from evaluation.realism import PER_SAMPLE, SEED_PER_DRAWING, Realism, Sample
 from evaluation.sheets import spread
 from p2p.data import list_pairs, read_pair
 from p2p.inference import FaceGenerator
@@ -32,3 +32,14 @@ def faces_for_drawings(generator: FaceGenerator, drawings: list[np.ndarray], bat
         for i in range(0, len(drawings), batch)
         for face in generator.generate(drawings[i : i + batch], seeds[i : i + batch])
     ]
+
+
+def realism_row(faces: list[np.ndarray], people: list[str], real: Sample) -> str:
+    """The 64-px two-sample test of `faces` (one per person in `people`) against `real`, as they are and layout
+    only, as two Markdown table cells."""
+    sample = Sample(64)
+    for face, person in zip(faces, people, strict=True):
+        sample.add(face, person, generated=True)
+    tests = Realism((64,), PER_SAMPLE)
+    cells = [tests.test(f, r)["64"] for f, r in ((sample, real), (sample.layout_only(), real.layout_only()))]
+    return " | ".join(f"{100 * c['accuracy']:.1f} ± {100 * c['accuracy_se']:.1f} %" for c in cells)
