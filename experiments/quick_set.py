@@ -1,5 +1,5 @@
-"""The validation pairs of `evaluation.evaluate --quick` and a generator's faces for them, a seed per drawing,
-as the notebook scripts here score them."""
+"""The validation pairs of `evaluation.evaluate --quick`, a generator's faces for them (a seed per drawing) and
+their two-sample row, as the notebook scripts here score them."""
 
 from __future__ import annotations
 
@@ -35,8 +35,8 @@ def faces_for_drawings(generator: FaceGenerator, drawings: list[np.ndarray], bat
 
 
 def realism_row(faces: list[np.ndarray], people: list[str], real: Sample) -> str:
-    """The 64-px two-sample test of `faces` (one per person in `people`) against `real`, as they are and layout
-    only, as two Markdown table cells."""
+    """The 64-px two-sample test of `faces` (faces[i] of the person people[i]) against `real`, as they are and
+    layout only, as two Markdown table cells."""
     sample = Sample(64)
     for face, person in zip(faces, people, strict=True):
         sample.add(face, person, generated=True)

@@ -43,6 +43,7 @@ WIDTHS = (32, 64, 128, 256)  # the refiner's U-Net at 64, 32, 16 and 8 px
 
 
 def block(c_in: int, c_out: int) -> nn.Sequential:
+    """3×3 convolution, group norm, SiLU."""
     return nn.Sequential(nn.Conv2d(c_in, c_out, 3, 1, 1), nn.GroupNorm(8, c_out), nn.SiLU())
 
 
@@ -112,6 +113,7 @@ class ProjectedCritic(nn.Module):
 
 
 def refine(refiner: Refiner, faces: torch.Tensor, drawings: torch.Tensor) -> torch.Tensor:
+    """The 64-px faces with the refiner's residual added."""
     return (faces + refiner(faces, drawings)).clamp(-1, 1)
 
 
@@ -179,6 +181,7 @@ def train(out: Path, minutes: float, batch: int, tie: float, tie_size: int, proj
 
 
 def load_refiner(out: Path) -> Refiner:
+    """The refiner of a training folder's refiner.pt, in eval mode."""
     refiner = Refiner()
     refiner.load_state_dict(torch.load(out / "refiner.pt", weights_only=True)["refiner"])
     return refiner.eval()
