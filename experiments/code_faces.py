@@ -312,21 +312,23 @@ def scored(name: str, images: list[np.ndarray], groups: list[str], real: Sample)
 
 def validation_sets(data: Path, mouse: Path) -> dict[str, tuple[list[np.ndarray], list[str], Sample]]:
     """Per set, its drawings, each one's group and the photos its faces are tested against: the `--quick`
-    XDoG/Canny pairs against their photos, the mouse drawings against the re-framed validation photos."""
+    XDoG/Canny pairs against their photos, the mouse drawings against the re-framed validation photos (where
+    `data` has re-framed validation pairs)."""
     files = quick_pairs(data)
-    mouse_files = sorted(mouse.glob("*.png"))
-    return {
+    sets = {
         "XDoG/Canny": (
             [read_pair(path)[0] for path in files],
             [source.person for source in pair_sources(data, files)],
             photo_sample(unique_photos(data, files).values(), SIZE),
-        ),
-        "mouse": (
-            [prepare_drawing(Image.open(path)) for path in mouse_files],
-            [path.name for path in mouse_files],
-            framed_photos(data, "val", SIZE),
-        ),
+        )
     }
+    try:
+        framed = framed_photos(data, "val", SIZE)
+    except FileNotFoundError:
+        return sets
+    mouse_files = sorted(mouse.glob("*.png"))
+    sets["mouse"] = ([prepare_drawing(Image.open(path)) for path in mouse_files], [p.name for p in mouse_files], framed)
+    return sets
 
 
 def evaluate(data: Path, out: Path, mouse: Path) -> None:

@@ -11,6 +11,9 @@ steps after the generator"):
 - `lines closed` / `lines inpainted`: the drawing's strokes, which the faces show as dark traced lines, removed
   from the face: a grey closing of 5 px inside the ink (dilated 3 px), or OpenCV's Telea inpainting there.
 - `dropout 0.25` / `dropout 0`: less of the generator's inference noise (it keeps dropout 0.5 on, as trained).
+- `bilateral`, `domain transform`, `median`, `chroma blurred`: the faces' mottling smoothed away, edges kept
+  (OpenCV's bilateral filter, 9 px, colour σ 40, space σ 5; its recursive domain transform, σ 30 / 0.3; a 5-px
+  median), or only in the colour channels (a and b blurred by σ 3 px, lightness untouched).
 
     python -m experiments.finishing_steps --data DATA [--checkpoint CKPT]
 
@@ -122,6 +125,14 @@ def lines_closed(face: np.ndarray, drawing: np.ndarray, kernel: int = 5) -> np.n
     return out
 
 
+def chroma_blurred(face: np.ndarray, sigma: float = 3.0) -> np.ndarray:
+    """The face with its CIELAB a and b channels blurred by `sigma` px, its lightness untouched."""
+    lab = cv2.cvtColor(face, cv2.COLOR_RGB2LAB)
+    for channel in (1, 2):
+        lab[..., channel] = cv2.GaussianBlur(lab[..., channel], (0, 0), sigma)
+    return cv2.cvtColor(lab, cv2.COLOR_LAB2RGB)
+
+
 def with_dropout(checkpoint: str | None, rate: float) -> FaceGenerator:
     """The generator with its decoder's dropout at `rate` instead of the trained 0.5 (same seeds, same latents)."""
     generator = FaceGenerator.from_pretrained(checkpoint)
@@ -151,6 +162,14 @@ def main(argv: list[str] | None = None) -> None:
             cv2.inpaint(f, ink(d), 3, cv2.INPAINT_TELEA) for f, d in zip(faces, drawings, strict=True)
         ],
     }
+    smoothing: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+        "bilateral": lambda f: cv2.bilateralFilter(f, 9, 40, 5),
+        "domain transform": lambda f: cv2.edgePreservingFilter(f, flags=cv2.RECURS_FILTER, sigma_s=30, sigma_r=0.3),
+        "median": lambda f: cv2.medianBlur(f, 5),
+        "chroma blurred": chroma_blurred,
+    }
+    for name, smooth in smoothing.items():
+        steps[name] = lambda smooth=smooth: [smooth(face) for face in faces]
     for rate in (0.25, 0.0):
         steps[f"dropout {rate}"] = lambda rate=rate: faces_per_drawing(with_dropout(args.checkpoint, rate), files)
 
