@@ -327,7 +327,8 @@ def validation_sets(data: Path, mouse: Path) -> dict[str, tuple[list[np.ndarray]
     except FileNotFoundError:
         return sets
     mouse_files = sorted(mouse.glob("*.png"))
-    sets["mouse"] = ([prepare_drawing(Image.open(path)) for path in mouse_files], [p.name for p in mouse_files], framed)
+    drawings = [prepare_drawing(Image.open(path)) for path in mouse_files]
+    sets["mouse"] = (drawings, [path.name for path in mouse_files], framed)
     return sets
 
 

@@ -256,6 +256,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--mouse", type=Path, default=Path("tests/data/mouse_drawings"))
     parser.add_argument("--trained", action="store_true", help="evaluate the trained weights, not their average")
     args = parser.parse_args(argv)
+    if args.stage != "latency" and args.out is None:
+        parser.error(f"{args.stage} needs --out, the run's folder")
     if args.stage == "train":
         train(args.out, args.minutes, args.batch, args.tie, args.tie_size, args.projected, args.lr)
     elif args.stage == "latency":
