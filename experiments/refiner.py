@@ -34,6 +34,7 @@ from torch import nn
 from torch.nn import functional as F
 from torch.nn.utils.parametrizations import spectral_norm
 
+from benchmarks.bench_inference import percentiles
 from experiments.code_faces import SIZE, scored, small, to_images, to_tensor, validation_sets
 from experiments.quick_set import faces_for_drawings
 from p2p.critics.efficientnet import pretrained_efficientnet
@@ -216,13 +217,12 @@ def latency(runs: int = 50) -> None:
     fp32, with all threads: what the app would add to each face."""
     rng = np.random.default_rng(0)
     face, drawing = rng.integers(0, 256, (256, 256, 3), np.uint8), rng.integers(0, 256, (256, 256), np.uint8)
+
+    def timed(refiner: Refiner) -> tuple[float, float]:
+        return percentiles(lambda _: refined_faces(refiner, [face], [drawing]), runs, 10, torch.device("cpu"))
+
     for widths in (WIDTHS, tuple(w // 2 for w in WIDTHS)):
-        refiner, times = Refiner(widths).eval(), []
-        for _ in range(runs + 10):
-            start = time.perf_counter()
-            refined_faces(refiner, [face], [drawing])
-            times.append(1000 * (time.perf_counter() - start))
-        p50, p90 = np.percentile(times[10:], [50, 90])
+        p50, p90 = timed(Refiner(widths).eval())
         print(f"widths {widths}: {p50:.1f} / {p90:.1f} ms p50 / p90 a face")
 
 
