@@ -17,6 +17,9 @@
 #   mkdir -p runs/realism-long && cp -r runs/ablation/proj-only runs/realism-long/ && rm runs/realism-long/proj-only/trained
 #   OUT=runs/realism-long VARIANTS_RUN=proj-only CPU_MINUTES=0 STEPS=12645 DECAY_FROM=0.5 SNAPSHOT_EVERY=2000 \
 #       bash experiments/realism_ablation.sh
+#   # proj-only with warm critics, run long on the bundled model's own pairs (docs/experiments.md):
+#   DATA=data/celeba-mix OUT=runs/proj-long VARIANTS_RUN=proj-warm CPU_MINUTES=0 STEPS=16000 DECAY_FROM=0.5 \
+#       SNAPSHOT_EVERY=1000 bash experiments/realism_ablation.sh
 #
 # Resumable: a variant that spent its budget is not trained again (an interrupted one resumes with the rest of its
 # budget: p2p.train counts CPU time over resumes), an evaluation
@@ -49,6 +52,7 @@ declare -A VARIANTS=(
   [proj-l1]="--lambda-projected 1 --lambda-perceptual 1 --d-augment --lambda-l1 1"
   [proj-l10-comp]="--lambda-projected 1 --lambda-perceptual 1 --d-augment --lambda-l1 10 --lambda-components 1"
   [proj-only]="--lambda-projected 1 --d-augment" # the projected critic without the perceptual loss, L1 at 100
+  [proj-warm]="--lambda-projected 1 --d-augment --critic-warmup 1000" # proj-only, its critics trained 1,000 steps first
   [warm]="--critic-warmup 1000"                    # the bundled recipe, its fresh critics trained 1,000 steps first
   [warm-ms3]="--critic-warmup 1000 --d-scales 3"   # + a third PatchGAN at 64 px, which sees the whole face
   [warm-l10]="--critic-warmup 1000 --lambda-l1 10" # warm, with a tenth of the pull to the average photo
