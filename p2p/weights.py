@@ -16,6 +16,7 @@ import inspect
 import json
 import os
 import shutil
+import tempfile
 import threading
 from pathlib import Path
 
@@ -219,21 +220,48 @@ def export_generator(generator: UNetGenerator, folder: str | os.PathLike) -> Non
     shutil.rmtree(old, ignore_errors=True)
 
 
+class UploadError(RuntimeError):
+    """An upload to the Hub that failed (network, login, permission); the message says what to do."""
+
+
+def upload(folder: Path, repo_id: str, saved_in: str | None = None) -> None:
+    """Upload a release folder to a Hub model repo in one commit, creating the repo when it is new."""
+    try:
+        api = HfApi()
+        repo_id = api.create_repo(repo_id, exist_ok=True).repo_id
+        api.upload_folder(repo_id=repo_id, folder_path=folder, commit_message="Upload the sketch2face generator")
+    except Exception as err:  # huggingface_hub raises its own errors and its HTTP client's: all mean the same here
+        kept = f"; the local copy in {saved_in} is complete" if saved_in else ""
+        raise UploadError(
+            f"could not upload to the Hub as {repo_id}: {err}{kept}. Log in with `hf auth login` (or set HF_TOKEN), "
+            "check the network and the repo's name, then run the same command again"
+        ) from err
+
+
+CARD_SUFFIXES = (".md", ".json", ".png", ".jpg")
+"""Files beside the weights that travel with them: the model card, its colour grade, metrics and sheets."""
+
+
 def publish(source: str, dest: str | None = None, fp16: bool = False, repo_id: str | None = None) -> UNetGenerator:
     """Copy a generator for release, optionally as fp16 (half the size, same faces to the eye), into a local
-    folder and/or to the Hub with `push_to_hub`; its colour grade (`p2p.grade`) goes along when it has one."""
-    grade = checkpoint_folder(source) / GRADE_NAME
-    model = load_generator(source)
+    folder and/or to the Hub. The release is staged as one folder (`save_pretrained`'s weights and config, plus the
+    source folder's model card, colour grade, metrics and sheets) and uploaded in one commit, so a Hub copy is
+    never left without its grade or card."""
+    folder = checkpoint_folder(source)
+    model = load_generator(folder)
     if fp16:
         model = model.half()
-    if dest:
-        model.save_pretrained(dest)
-        if grade.is_file() and grade.resolve() != (Path(dest) / GRADE_NAME).resolve():
-            shutil.copyfile(grade, Path(dest) / GRADE_NAME)
-    if repo_id:
-        model.push_to_hub(repo_id)
-        if grade.is_file():
-            HfApi().upload_file(path_or_fileobj=grade, path_in_repo=GRADE_NAME, repo_id=repo_id)
+    with tempfile.TemporaryDirectory() as tmp:
+        release = Path(tmp)
+        for extra in sorted(folder.iterdir()):
+            if extra.is_file() and extra.suffix in CARD_SUFFIXES and extra.name != "config.json":
+                shutil.copyfile(extra, release / extra.name)
+        model.save_pretrained(release)  # writes the weights and config; keeps a README.md already there
+        if dest:  # a model card already there is kept, as `save_pretrained` keeps it
+            keep_card = shutil.ignore_patterns("README.md") if (Path(dest) / "README.md").is_file() else None
+            shutil.copytree(release, dest, dirs_exist_ok=True, ignore=keep_card)
+        if repo_id:
+            upload(release, repo_id, saved_in=dest)
     return model
 
 
@@ -248,7 +276,7 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("give --out and/or --push-to-hub")
     try:
         publish(args.source, args.out, args.fp16, args.push_to_hub)
-    except CheckpointError as err:
+    except (CheckpointError, UploadError) as err:
         parser.exit(2, f"error: {err}\n")
     where = [f"to {args.out}"] if args.out else []
     where += [f"to the Hub as {args.push_to_hub}"] if args.push_to_hub else []

@@ -6,14 +6,19 @@ import json
 import subprocess
 from collections import OrderedDict
 from pathlib import Path
+from types import SimpleNamespace
 
+import huggingface_hub
 import pytest
 import torch
 import torch.nn as nn
+from huggingface_hub import HfApi
 from p2p_testutils import PYTHON, REPO_ROOT, subprocess_env, tiny_generator
+from PIL import Image
 from safetensors import safe_open
 
 from p2p import weights
+from p2p.grade import GRADE_NAME
 from p2p.model import UNetGenerator
 from p2p.weights import CheckpointError, load_generator, load_reference_pth
 
@@ -292,3 +297,62 @@ def test_publish_fp16_halves_the_file_and_loads_as_float32(saved: Path, tmp_path
     x = drawing_batch()
     with torch.no_grad():
         torch.testing.assert_close(loaded(x, seeds=[1, 2]), tiny_generator()(x, seeds=[1, 2]), atol=2e-3, rtol=0)
+
+
+@pytest.fixture
+def carded(saved: Path) -> Path:
+    """A checkpoint laid out as the bundled one: weights, a hand-written model card, its colour grade, a sheet."""
+    (saved / "README.md").write_text("# tiny-model\nA hand-written model card.\n")
+    (saved / GRADE_NAME).write_text('{"fitted_on": {"pairs": 4}}')
+    Image.new("RGB", (8, 8), "white").save(saved / "mouse_sheet.png")
+    return saved
+
+
+RELEASE = ["README.md", GRADE_NAME, "config.json", "model.safetensors", "mouse_sheet.png"]
+
+
+def test_publish_carries_the_model_card_grade_and_sheets(carded: Path, tmp_path: Path) -> None:
+    weights.main([str(carded), "--out", str(tmp_path / "release")])
+    assert sorted(p.name for p in (tmp_path / "release").iterdir()) == sorted(RELEASE)
+    for name in ("README.md", GRADE_NAME, "mouse_sheet.png"):
+        assert (tmp_path / "release" / name).read_bytes() == (carded / name).read_bytes()
+    load_generator(tmp_path / "release")
+
+
+def test_publish_into_a_folder_with_a_card_keeps_that_card(carded: Path, tmp_path: Path) -> None:
+    """As the recipe publishes a run's generator over the bundled folder: new weights, the project's card kept."""
+    dest = tmp_path / "checkpoints" / "model"
+    dest.mkdir(parents=True)
+    (dest / "README.md").write_text("the project's model card")
+    weights.main([str(carded), "--out", str(dest), "--fp16"])
+    assert (dest / "README.md").read_text() == "the project's model card"
+    assert (dest / GRADE_NAME).read_text() == (carded / GRADE_NAME).read_text()
+
+
+def test_push_to_hub_uploads_the_whole_release_in_one_commit(
+    carded: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Hub cannot be reached from here, so huggingface_hub's two calls record what they would send."""
+    uploads = []
+
+    def upload_folder(self: HfApi, *, repo_id: str, folder_path: Path, **_: object) -> None:
+        uploads.append((repo_id, {p.name: p.read_bytes() for p in Path(folder_path).iterdir()}))
+
+    monkeypatch.setattr(HfApi, "create_repo", lambda self, repo_id, **_: SimpleNamespace(repo_id=repo_id))
+    monkeypatch.setattr(HfApi, "upload_folder", upload_folder)
+    weights.main([str(carded), "--push-to-hub", "someone/tiny", "--out", str(tmp_path / "release"), "--fp16"])
+    [(repo_id, files)] = uploads
+    assert repo_id == "someone/tiny" and sorted(files) == sorted(RELEASE)
+    assert files == {p.name: p.read_bytes() for p in (tmp_path / "release").iterdir()}  # the same release
+
+
+def test_a_failed_upload_says_what_to_do_and_keeps_the_local_copy(
+    carded: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)  # the real client, refusing the network
+    with pytest.raises(SystemExit) as exit_info:
+        weights.main([str(carded), "--push-to-hub", "someone/tiny", "--out", str(tmp_path / "release")])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and "could not upload to the Hub as someone/tiny" in err
+    assert "hf auth login" in err and f"local copy in {tmp_path / 'release'} is complete" in err
+    load_generator(tmp_path / "release")
