@@ -170,6 +170,15 @@ def build_demo(generator: FaceGenerator) -> gr.Blocks:
 SAMPLES_CSS = "#samples .grid-wrap { min-height: 0; }"
 """The samples are one row of four: Gradio's gallery would keep 450 px, an empty band under them, on wide screens."""
 
+PHONE_MARGINS = """<style>
+@media (max-width: 640px) {
+  .gradio-container .main.app { padding-left: 8px; padding-right: 8px; }
+  #live .html-container { padding: 0; }
+}
+</style>"""
+"""On a phone, Gradio's 32-px page margins and the HTML block's padding would leave the canvas 302 of 390 px. A
+`<style>` in the page's head, since Gradio scopes `css` to the blocks, inside those margins."""
+
 
 QUEUE_SIZE = 64
 """Requests that may wait in the queue; one more is told "Queue is full! Please try again." instead of waiting.
@@ -180,7 +189,7 @@ Smaller limits answer fewer faces under overload: every refused call has already
 def launch(demo: gr.Blocks, **kwargs: Any) -> None:
     """Start the server with the app's queue limits, upload cap and CSS; kwargs go to `Blocks.launch` (port...)."""
     demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=1)  # 1: the model's events share one slot anyway
-    demo.launch(max_file_size=images.MAX_UPLOAD_BYTES, css=SAMPLES_CSS, **kwargs)
+    demo.launch(max_file_size=images.MAX_UPLOAD_BYTES, css=SAMPLES_CSS, head=PHONE_MARGINS, **kwargs)
 
 
 def main() -> None:
