@@ -11,11 +11,16 @@ steps after the generator"):
 - `lines closed` / `lines inpainted`: the drawing's strokes, which the faces show as dark traced lines, removed
   from the face: a grey closing of 5 px inside the ink (dilated 3 px), or OpenCV's Telea inpainting there.
 - `dropout 0.25` / `dropout 0`: less of the generator's inference noise (it keeps dropout 0.5 on, as trained).
+- `regional grade 2` / `3` / `4`: the colour grade's idea carried to regions. The faces are too alike region by
+  region (photos' quarters vary more from one to the next: `experiments.colour_statistics --regions 2`), so
+  each cell of a grid over the face at 64 px has its mean L, a and b, less the face's own mean, mapped through
+  a monotone map fitted on training pairs (the quantiles of the faces' cell offsets read off their photos'); the
+  differences, upsampled smoothly to 256 px, are added to the face.
 - `bilateral`, `domain transform`, `median`, `chroma blurred`: the faces' mottling smoothed away, edges kept
   (OpenCV's bilateral filter, 9 px, colour σ 40, space σ 5; its recursive domain transform, σ 30 / 0.3; a 5-px
   median), or only in the colour channels (a and b blurred by σ 3 px, lightness untouched).
 
-    python -m experiments.finishing_steps --data DATA [--checkpoint CKPT]
+    python -m experiments.finishing_steps --data DATA [--checkpoint CKPT] [--only "regional grade 4" ...]
 
 prints how well the band spreads alone tell the faces from photos, then the test (a seed per drawing, 64 px, four
 halvings; as generated and layout only) for each step, on faces with the checkpoint's colour grade, as the app
@@ -33,7 +38,7 @@ import cv2
 import numpy as np
 
 from evaluation.evaluate import pair_sources, photo_sample, unique_photos
-from experiments.colour_statistics import separability
+from experiments.colour_statistics import region_statistics, separability
 from experiments.quick_set import faces_per_drawing, quick_pairs, realism_row
 from p2p.data import list_pairs, read_pair
 from p2p.inference import FaceGenerator
@@ -92,22 +97,54 @@ class DetailGrade:
         return with_band_gains(face, np.clip(target / np.maximum(spread, 1e-3), 1 / MAX_GAIN, MAX_GAIN))
 
 
-def fit_detail_grade(generator: FaceGenerator, data: Path, count: int) -> DetailGrade:
-    """The grade from `count` training pairs spread over the split, pair i with seed i (as `p2p.grade`)."""
+def fit_detail_grade(faces: list[np.ndarray], photos: list[np.ndarray]) -> DetailGrade:
+    """The detail grade from training faces and their photos (`training_faces`)."""
+    faces_array, photos_array = np.array([band_spreads(f) for f in faces]), np.array([band_spreads(p) for p in photos])
+    print(
+        f"band spreads on training pairs: faces {faces_array.mean(0).round(2)}, photos {photos_array.mean(0).round(2)}"
+    )
+    return DetailGrade.fit(faces_array, photos_array)
+
+
+def cell_offsets(face: np.ndarray, grid: int) -> np.ndarray:
+    """Each grid cell's mean CIELAB (OpenCV's 8-bit scale) at 64 px, less the whole face's mean: grid×grid×3."""
+    lab = cv2.cvtColor(cv2.resize(face, (64, 64), interpolation=cv2.INTER_AREA), cv2.COLOR_RGB2LAB).astype(np.float32)
+    return cv2.resize(lab, (grid, grid), interpolation=cv2.INTER_AREA) - lab.mean((0, 1))
+
+
+@dataclass(frozen=True)
+class RegionalGrade:
+    """Per cell and channel, matching quantiles of the faces' cell offsets (`generated`) and the photos'."""
+
+    generated: np.ndarray
+    photos: np.ndarray
+
+    @classmethod
+    def fit(cls, generated: np.ndarray, photos: np.ndarray) -> RegionalGrade:
+        """From the cell offsets (N×grid×grid×3, `cell_offsets`) of faces and of the photos they should match."""
+        q = np.linspace(0, 1, QUANTILES)
+        return cls(*(np.maximum.accumulate(np.quantile(s, q, axis=0), axis=0) for s in (generated, photos)))
+
+    def __call__(self, face: np.ndarray) -> np.ndarray:
+        now = cell_offsets(face, self.generated.shape[1])
+        target = np.empty_like(now)
+        for cell in np.ndindex(now.shape):
+            target[cell] = np.interp(now[cell], self.generated[(slice(None), *cell)], self.photos[(slice(None), *cell)])
+        shift = cv2.resize(target - now, face.shape[1::-1], interpolation=cv2.INTER_LINEAR)
+        lab = cv2.cvtColor(face, cv2.COLOR_RGB2LAB).astype(np.float32) + shift
+        return cv2.cvtColor(np.clip(np.rint(lab), 0, 255).astype(np.uint8), cv2.COLOR_LAB2RGB)
+
+
+def training_faces(generator: FaceGenerator, data: Path, count: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """`count` training pairs spread over the split: their faces (pair i with seed i, as `p2p.grade`) and photos."""
     files = list_pairs(data, "train")
     chosen = [files[i] for i in np.linspace(0, len(files) - 1, min(count, len(files))).astype(int)]
     faces, photos = [], []
     for start in range(0, len(chosen), 8):
         drawings, images = zip(*(read_pair(path) for path in chosen[start : start + 8]), strict=True)
-        faces += [
-            band_spreads(f) for f in generator.generate(list(drawings), list(range(start, start + len(drawings))))
-        ]
-        photos += [band_spreads(p) for p in images]
-    faces_array, photos_array = np.array(faces), np.array(photos)
-    print(
-        f"band spreads on training pairs: faces {faces_array.mean(0).round(2)}, photos {photos_array.mean(0).round(2)}"
-    )
-    return DetailGrade.fit(faces_array, photos_array)
+        faces += generator.generate(list(drawings), list(range(start, start + len(drawings))))
+        photos += images
+    return faces, photos
 
 
 def ink(drawing: np.ndarray, grow: int = 3) -> np.ndarray:
@@ -144,10 +181,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, required=True, help="a data_prep.build output folder")
     parser.add_argument("--checkpoint", help="a generator (default: the shipped model)")
-    parser.add_argument("--pairs", type=int, default=1000, help="training pairs to fit the detail grade on")
+    parser.add_argument("--pairs", type=int, default=1000, help="training pairs to fit the grades on")
+    parser.add_argument("--only", nargs="+", metavar="STEP", help="score these steps only (by name)")
     args = parser.parse_args(argv)
     generator = FaceGenerator.from_pretrained(args.checkpoint)
-    grade = fit_detail_grade(generator, args.data, args.pairs)
+    train_faces, train_photos = training_faces(generator, args.data, args.pairs)
+    grade = fit_detail_grade(train_faces, train_photos)
 
     files = quick_pairs(args.data)
     drawings = [read_pair(path)[0] for path in files]
@@ -172,16 +211,36 @@ def main(argv: list[str] | None = None) -> None:
         steps[name] = lambda smooth=smooth: [smooth(face) for face in faces]
     for rate in (0.25, 0.0):
         steps[f"dropout {rate}"] = lambda rate=rate: faces_per_drawing(with_dropout(args.checkpoint, rate), files)
+    for grid in (2, 3, 4):
+        regional = RegionalGrade.fit(
+            *(np.array([cell_offsets(image, grid) for image in side]) for side in (train_faces, train_photos))
+        )
+        steps[f"regional grade {grid}"] = lambda regional=regional: [regional(face) for face in faces]
+    unknown = set(args.only or []) - set(steps)
+    if unknown:
+        parser.error(f"no such step: {', '.join(sorted(unknown))}; the steps are: {', '.join(steps)}")
+    steps = {
+        name: make
+        for name, make in steps.items()
+        if not args.only or name in args.only or name == "as the app shows them"
+    }
 
-    photo_spreads = [band_spreads(read_pair(path)[1]) for path, _ in photos]
+    photo_images = [read_pair(path)[1] for path, _ in photos]
     groups = people + [source.person for _, source in photos]
+    labels = np.array([1] * len(faces) + [0] * len(photos))
     real = photo_sample(photos, 64)
-    print("| faces | band spreads alone | two-sample, a seed per drawing | layout only |\n|---|---:|---:|---:|")
+    print(
+        "| faces | band spreads alone | quarters' statistics alone | two-sample, a seed per drawing | layout only |\n"
+        "|---|---:|---:|---:|---:|"
+    )
     for name, make in steps.items():
         images = make()
-        spreads = np.array([band_spreads(face) for face in images] + photo_spreads)
-        alone = separability(spreads, np.array([1] * len(images) + [0] * len(photo_spreads)), groups)
-        print(f"| {name} | {100 * alone:.1f} % | {realism_row(images, people, real)} |", flush=True)
+        alone = [
+            separability(np.array([statistic(i) for i in images + photo_images]), labels, groups)
+            for statistic in (band_spreads, lambda image: region_statistics(image, 2))
+        ]
+        cells = " | ".join(f"{100 * a:.1f} %" for a in alone)
+        print(f"| {name} | {cells} | {realism_row(images, people, real)} |", flush=True)
 
 
 if __name__ == "__main__":
