@@ -20,6 +20,9 @@
 #   # proj-only with warm critics, run long on the bundled model's own pairs (docs/experiments.md):
 #   DATA=data/celeba-mix OUT=runs/proj-long VARIANTS_RUN=proj-warm CPU_MINUTES=0 STEPS=16000 DECAY_FROM=0.5 \
 #       SNAPSHOT_EVERY=1000 bash experiments/realism_ablation.sh
+#   # the bundled recipe continued for two epochs of the 2,000-people build, lr decaying over the second:
+#   DATA=data/celeba-2000people OUT=runs/base-long2 VARIANTS_RUN=base CPU_MINUTES=0 STEPS=25324 DECAY_FROM=0.5 \
+#       SNAPSHOT_EVERY=2000 bash experiments/realism_ablation.sh
 #
 # Resumable: a variant that spent its budget is not trained again (an interrupted one resumes with the rest of its
 # budget: p2p.train counts CPU time over resumes), an evaluation
