@@ -33,6 +33,7 @@ import argparse
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Self
 
 import cv2
 import numpy as np
@@ -79,22 +80,32 @@ def with_band_gains(face: np.ndarray, gains: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class DetailGrade:
-    """Per band, matching quantiles of the faces' band spreads (`generated`) and the photos' (`photos`)."""
+class QuantileMap:
+    """Per statistic, the quantiles of the faces' values (`generated`) and of their photos' (`photos`): a monotone
+    map from the one to the other, fitted on training pairs as `p2p.grade` fits its own."""
 
     generated: np.ndarray
     photos: np.ndarray
 
     @classmethod
-    def fit(cls, generated: np.ndarray, photos: np.ndarray) -> DetailGrade:
-        """From the band spreads (N×3, `band_spreads`) of faces and of the photos they should match."""
+    def fit(cls, generated: np.ndarray, photos: np.ndarray) -> Self:
+        """From N faces' statistics and their photos' (N×..., the same shape per face)."""
         q = np.linspace(0, 1, QUANTILES)
         return cls(*(np.maximum.accumulate(np.quantile(s, q, axis=0), axis=0) for s in (generated, photos)))
 
+    def map(self, values: np.ndarray) -> np.ndarray:
+        """One face's statistics, each read off the photos' quantiles."""
+        generated, photos = (t.reshape(QUANTILES, -1).T for t in (self.generated, self.photos))
+        mapped = [np.interp(v, g, p) for v, g, p in zip(values.ravel(), generated, photos, strict=True)]
+        return np.array(mapped, np.float32).reshape(values.shape)
+
+
+class DetailGrade(QuantileMap):
+    """The faces' band spreads (`band_spreads`) mapped to their photos'."""
+
     def __call__(self, face: np.ndarray) -> np.ndarray:
         spread = band_spreads(face)
-        target = np.array([np.interp(s, g, p) for s, g, p in zip(spread, self.generated.T, self.photos.T)])
-        return with_band_gains(face, np.clip(target / np.maximum(spread, 1e-3), 1 / MAX_GAIN, MAX_GAIN))
+        return with_band_gains(face, np.clip(self.map(spread) / np.maximum(spread, 1e-3), 1 / MAX_GAIN, MAX_GAIN))
 
 
 def fit_detail_grade(faces: list[np.ndarray], photos: list[np.ndarray]) -> DetailGrade:
@@ -112,25 +123,12 @@ def cell_offsets(face: np.ndarray, grid: int) -> np.ndarray:
     return cv2.resize(lab, (grid, grid), interpolation=cv2.INTER_AREA) - lab.mean((0, 1))
 
 
-@dataclass(frozen=True)
-class RegionalGrade:
-    """Per cell and channel, matching quantiles of the faces' cell offsets (`generated`) and the photos'."""
-
-    generated: np.ndarray
-    photos: np.ndarray
-
-    @classmethod
-    def fit(cls, generated: np.ndarray, photos: np.ndarray) -> RegionalGrade:
-        """From the cell offsets (N×grid×grid×3, `cell_offsets`) of faces and of the photos they should match."""
-        q = np.linspace(0, 1, QUANTILES)
-        return cls(*(np.maximum.accumulate(np.quantile(s, q, axis=0), axis=0) for s in (generated, photos)))
+class RegionalGrade(QuantileMap):
+    """The faces' cell offsets (`cell_offsets`) mapped to their photos'; the shift, smoothly upsampled, is added."""
 
     def __call__(self, face: np.ndarray) -> np.ndarray:
         now = cell_offsets(face, self.generated.shape[1])
-        target = np.empty_like(now)
-        for cell in np.ndindex(now.shape):
-            target[cell] = np.interp(now[cell], self.generated[(slice(None), *cell)], self.photos[(slice(None), *cell)])
-        shift = cv2.resize(target - now, face.shape[1::-1], interpolation=cv2.INTER_LINEAR)
+        shift = cv2.resize(self.map(now) - now, face.shape[1::-1], interpolation=cv2.INTER_LINEAR)
         lab = cv2.cvtColor(face, cv2.COLOR_RGB2LAB).astype(np.float32) + shift
         return cv2.cvtColor(np.clip(np.rint(lab), 0, 255).astype(np.uint8), cv2.COLOR_LAB2RGB)
 
