@@ -270,6 +270,12 @@ def test_a_photo_becomes_a_complete_drawing_and_a_face_a_style_redraws_it_and_un
 # --- on a phone ------------------------------------------------------------------------------------
 
 
+def test_the_toolbar_buttons_are_one_height(page):
+    """Gradio's prose styles give every button but a row's last a bottom margin; the toolbar's CSS takes it off."""
+    heights = page.evaluate("() => [...document.querySelectorAll('#sketch .tools button')].map(b => b.offsetHeight)")
+    assert len(heights) == 7 and len(set(heights)) == 1, heights
+
+
 def test_on_a_desktop_the_face_is_beside_the_canvas_and_no_thumbnail_covers_it(page):
     canvas, face = page.locator("#sketch canvas").bounding_box(), page.locator("#face img").bounding_box()
     assert face["x"] >= canvas["x"] + canvas["width"] and abs(face["y"] - canvas["y"]) < 40, "side by side"
