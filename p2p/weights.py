@@ -257,9 +257,11 @@ def publish(source: str, dest: str | None = None, fp16: bool = False, repo_id: s
             if extra.is_file() and extra.suffix in CARD_SUFFIXES and extra.name != "config.json":
                 shutil.copyfile(extra, release / extra.name)
         model.save_pretrained(release)  # writes the weights and config; keeps a README.md already there
-        if dest:  # a model card already there is kept, as `save_pretrained` keeps it
-            keep_card = shutil.ignore_patterns("README.md") if (Path(dest) / "README.md").is_file() else None
+        if dest:  # a model card already there is kept, as `save_pretrained` keeps it, and is the one uploaded
+            card = Path(dest) / "README.md"
+            keep_card = shutil.ignore_patterns("README.md") if card.is_file() else None
             shutil.copytree(release, dest, dirs_exist_ok=True, ignore=keep_card)
+            shutil.copyfile(card, release / "README.md")
         if repo_id:
             upload(release, repo_id, saved_in=dest)
     return model

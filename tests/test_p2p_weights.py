@@ -326,6 +326,7 @@ def test_publish_into_a_folder_with_a_card_keeps_that_card(carded: Path, tmp_pat
     (dest / "README.md").write_text("the project's model card")
     weights.main([str(carded), "--out", str(dest), "--fp16"])
     assert (dest / "README.md").read_text() == "the project's model card"
+    assert (dest / "model.safetensors").stat().st_size < (carded / "model.safetensors").stat().st_size  # the new one
     assert (dest / GRADE_NAME).read_text() == (carded / GRADE_NAME).read_text()
 
 
@@ -340,10 +341,14 @@ def test_push_to_hub_uploads_the_whole_release_in_one_commit(
 
     monkeypatch.setattr(HfApi, "create_repo", lambda self, repo_id, **_: SimpleNamespace(repo_id=repo_id))
     monkeypatch.setattr(HfApi, "upload_folder", upload_folder)
-    weights.main([str(carded), "--push-to-hub", "someone/tiny", "--out", str(tmp_path / "release"), "--fp16"])
-    [(repo_id, files)] = uploads
-    assert repo_id == "someone/tiny" and sorted(files) == sorted(RELEASE)
-    assert files == {p.name: p.read_bytes() for p in (tmp_path / "release").iterdir()}  # the same release
+    for dest in (tmp_path / "release", tmp_path / "with-a-card"):  # a card already in --out is the one uploaded
+        if dest.name == "with-a-card":
+            dest.mkdir()
+            (dest / "README.md").write_text("the project's model card")
+        weights.main([str(carded), "--push-to-hub", "someone/tiny", "--out", str(dest), "--fp16"])
+        repo_id, files = uploads.pop()
+        assert repo_id == "someone/tiny" and sorted(files) == sorted(RELEASE)
+        assert files == {p.name: p.read_bytes() for p in dest.iterdir()}  # the same release
 
 
 def test_a_failed_upload_says_what_to_do_and_keeps_the_local_copy(
