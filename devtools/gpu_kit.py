@@ -29,8 +29,8 @@ import tempfile
 from pathlib import Path
 
 import cv2
-import numpy as np
 
+from evaluation.sheets import spread
 from p2p.data import list_pairs
 from p2p.weights import load_generator, publish
 
@@ -41,9 +41,7 @@ WEIGHTS = "model.safetensors"
 def pack(data: Path, out: Path, pairs: int | None = None, part_mib: float = 30, quality: int = 80) -> list[Path]:
     """Tar parts of at most `part_mib` MiB holding `pairs` training pairs of `data` spread over the split (all by
     default), each re-encoded as WebP; returns the parts' paths."""
-    files = list_pairs(data, "train")
-    if pairs is not None and pairs < len(files):
-        files = [files[i] for i in np.linspace(0, len(files) - 1, pairs).round().astype(int)]
+    files = spread(list_pairs(data, "train"), pairs or 0)
     out.mkdir(parents=True, exist_ok=True)
     for old in out.glob("part-*.tar"):
         old.unlink()
