@@ -1,6 +1,6 @@
 """Loading generator weights: shipped checkpoint, local folders, Hub ids, reference `.pth` files.
 
-`python -m p2p.weights SRC --out DIR [--fp16] [--push-to-hub OWNER/NAME]`
+`python -m p2p.weights SRC --out DIR [--fp16] [--push-to-hub OWNER/NAME [--code-url URL]]`
 publishes a trained generator.
 
 Everything that goes wrong while loading becomes a `CheckpointError` that names
@@ -15,6 +15,7 @@ import argparse
 import inspect
 import json
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -29,7 +30,8 @@ from safetensors import SafetensorError
 from p2p.grade import GRADE_NAME
 from p2p.model import CONFIG_FORMAT_VERSION, UNetGenerator
 
-DEFAULT_CHECKPOINT = Path(__file__).resolve().parent.parent / "checkpoints" / "sketch2face-celeba"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CHECKPOINT = PROJECT_ROOT / "checkpoints" / "sketch2face-celeba"
 MODEL_ENV_VAR = "SKETCH2FACE_MODEL"
 WEIGHTS_NAME = "model.safetensors"
 CONFIG_NAME = "config.json"
@@ -238,15 +240,40 @@ def upload(folder: Path, repo_id: str, saved_in: str | None = None) -> None:
         ) from err
 
 
+MARKDOWN_LINK = re.compile(r"(!?)\[([^\]]*)\]\(([^)\s]+)\)")
+
+
+def card_for_hub(card: str, card_dir: Path, code_url: str | None = None) -> str:
+    """The model card as the Hub shows it: a link to a file outside the release (the project's README, its
+    recipes and docs, which a checkout reaches as `../../docs/…`) would break there, so it points to `code_url`
+    (where the project's files are published, e.g. `https://github.com/OWNER/sketch2face/blob/main`) or, without
+    one, becomes its plain text. Links into the release folder and to web pages stay as they are."""
+
+    def rewrite(match: re.Match[str]) -> str:
+        bang, text, target = match.groups()
+        path, _, anchor = target.partition("#")
+        if not path or "://" in path or path.startswith("mailto:") or "/" not in path:
+            return match.group(0)  # a web page, an anchor, or a file beside the card (it travels with it)
+        resolved = (card_dir / path).resolve()
+        if code_url and resolved.is_relative_to(PROJECT_ROOT):
+            url = f"{code_url.rstrip('/')}/{resolved.relative_to(PROJECT_ROOT).as_posix()}"
+            return f"{bang}[{text}]({url}{'#' + anchor if anchor else ''})"
+        return text
+
+    return MARKDOWN_LINK.sub(rewrite, card)
+
+
 CARD_SUFFIXES = (".md", ".json", ".png", ".jpg")
 """Files beside the weights that travel with them: the model card, its colour grade, metrics and sheets."""
 
 
-def publish(source: str, dest: str | None = None, fp16: bool = False, repo_id: str | None = None) -> UNetGenerator:
+def publish(
+    source: str, dest: str | None = None, fp16: bool = False, repo_id: str | None = None, code_url: str | None = None
+) -> UNetGenerator:
     """Copy a generator for release, optionally as fp16 (half the size, same faces to the eye), into a local
     folder and/or to the Hub. The release is staged as one folder (`save_pretrained`'s weights and config, plus the
     source folder's model card, colour grade, metrics and sheets) and uploaded in one commit, so a Hub copy is
-    never left without its grade or card."""
+    never left without its grade or card; the uploaded card's links out of the folder go through `card_for_hub`."""
     folder = checkpoint_folder(source)
     model = load_generator(folder)
     if fp16:
@@ -257,12 +284,16 @@ def publish(source: str, dest: str | None = None, fp16: bool = False, repo_id: s
             if extra.is_file() and extra.suffix in CARD_SUFFIXES and extra.name != "config.json":
                 shutil.copyfile(extra, release / extra.name)
         model.save_pretrained(release)  # writes the weights and config; keeps a README.md already there
+        card_dir = folder
         if dest:  # a model card already there is kept, as `save_pretrained` keeps it, and is the one uploaded
             card = Path(dest) / "README.md"
             keep_card = shutil.ignore_patterns("README.md") if card.is_file() else None
             shutil.copytree(release, dest, dirs_exist_ok=True, ignore=keep_card)
             shutil.copyfile(card, release / "README.md")
+            card_dir = Path(dest)
         if repo_id:
+            card = release / "README.md"
+            card.write_text(card_for_hub(card.read_text(), card_dir.resolve(), code_url))
             upload(release, repo_id, saved_in=dest)
     return model
 
@@ -273,11 +304,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", help="folder to save_pretrained into (e.g. checkpoints/my-model)")
     parser.add_argument("--fp16", action="store_true", help="store the weights as float16")
     parser.add_argument("--push-to-hub", metavar="OWNER/NAME", help="upload to this Hub model repo (needs a token)")
+    parser.add_argument(
+        "--code-url",
+        metavar="URL",
+        help="where this project's files are published (e.g. https://github.com/OWNER/sketch2face/blob/main): the "
+        "uploaded model card's links to its README, recipes and docs point there; without it they become plain text",
+    )
     args = parser.parse_args(argv)
     if not (args.out or args.push_to_hub):
         parser.error("give --out and/or --push-to-hub")
+    if args.code_url and not args.push_to_hub:
+        parser.error("--code-url only changes the card uploaded with --push-to-hub")
     try:
-        publish(args.source, args.out, args.fp16, args.push_to_hub)
+        publish(args.source, args.out, args.fp16, args.push_to_hub, args.code_url)
     except (CheckpointError, UploadError) as err:
         parser.exit(2, f"error: {err}\n")
     where = [f"to {args.out}"] if args.out else []

@@ -330,17 +330,22 @@ def test_publish_into_a_folder_with_a_card_keeps_that_card(carded: Path, tmp_pat
     assert (dest / GRADE_NAME).read_text() == (carded / GRADE_NAME).read_text()
 
 
-def test_push_to_hub_uploads_the_whole_release_in_one_commit(
-    carded: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def uploads(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, bytes]]]:
     """The Hub cannot be reached from here, so huggingface_hub's two calls record what they would send."""
-    uploads = []
+    sent = []
 
     def upload_folder(self: HfApi, *, repo_id: str, folder_path: Path, **_: object) -> None:
-        uploads.append((repo_id, {p.name: p.read_bytes() for p in Path(folder_path).iterdir()}))
+        sent.append((repo_id, {p.name: p.read_bytes() for p in Path(folder_path).iterdir()}))
 
     monkeypatch.setattr(HfApi, "create_repo", lambda self, repo_id, **_: SimpleNamespace(repo_id=repo_id))
     monkeypatch.setattr(HfApi, "upload_folder", upload_folder)
+    return sent
+
+
+def test_push_to_hub_uploads_the_whole_release_in_one_commit(
+    carded: Path, tmp_path: Path, uploads: list[tuple[str, dict[str, bytes]]]
+) -> None:
     for dest in (tmp_path / "release", tmp_path / "with-a-card"):  # a card already in --out is the one uploaded
         if dest.name == "with-a-card":
             dest.mkdir()
@@ -349,6 +354,30 @@ def test_push_to_hub_uploads_the_whole_release_in_one_commit(
         repo_id, files = uploads.pop()
         assert repo_id == "someone/tiny" and sorted(files) == sorted(RELEASE)
         assert files == {p.name: p.read_bytes() for p in dest.iterdir()}  # the same release
+
+
+def test_the_uploaded_card_has_no_links_that_break_on_the_hub(
+    carded: Path, uploads: list[tuple[str, dict[str, bytes]]]
+) -> None:
+    (carded / "README.md").write_text("Made with [sketch2face](../../README.md). ![sheet](mouse_sheet.png)\n")
+    weights.main([str(carded), "--push-to-hub", "someone/tiny"])
+    assert uploads.pop()[1]["README.md"].decode() == "Made with sketch2face. ![sheet](mouse_sheet.png)\n"
+    assert (carded / "README.md").read_text().startswith("Made with [sketch2face](../../README.md)")  # source kept
+
+
+def test_the_bundled_card_on_the_hub_links_to_the_published_code() -> None:
+    folder = weights.DEFAULT_CHECKPOINT
+    card = (folder / "README.md").read_text()
+    code = "https://github.com/someone/sketch2face/blob/main"
+    linked = weights.card_for_hub(card, folder, code)
+    assert "](../" in card and "](../" not in linked
+    targets = [m.group(3) for m in weights.MARKDOWN_LINK.finditer(linked) if m.group(3).startswith(code)]
+    assert f"{code}/recipes/sketch2face-celeba.sh" in targets and f"{code}/docs/experiments.md" in targets
+    for target in targets:  # each points at a file the project has
+        assert (weights.PROJECT_ROOT / target[len(code) + 1 :].partition("#")[0]).is_file(), target
+    assert "![48 mouse drawings made on the app's canvas → faces, seeds 0 and 1](mouse_sheet.png)" in linked
+    plain = weights.card_for_hub(card, folder)
+    assert "](../" not in plain and "`recipes/sketch2face-celeba.sh`" in plain
 
 
 def test_a_failed_upload_says_what_to_do_and_keeps_the_local_copy(
