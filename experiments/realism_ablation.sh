@@ -75,7 +75,8 @@ for name in "${ORDER[@]}"; do
   touch "$run/trained"
 done
 
-# Every variant, and the bundled model as the reference (the scoreboard's first column, its paired changes'
+# Every variant, each with its own colour grade (p2p.grade, fitted on DATA's training pairs as the bundled
+# model's was), and the bundled model as the reference (the scoreboard's first column, its paired changes'
 # baseline), on the same validation people, drawings and seeds.
 mouse=tests/data/mouse_drawings
 declare -A GENERATOR=([shipped]=checkpoints/sketch2face-celeba)
@@ -84,6 +85,10 @@ evals=() generators=()
 for name in shipped "${ORDER[@]}"; do
   evals+=("$OUT/evals/$name") generators+=("${GENERATOR[$name]}")
   [ -f "$OUT/evals/$name/metrics.json" ] && continue
+  if [ ! -f "${GENERATOR[$name]}/colour_grade.json" ]; then # scored as the app would show its faces
+    echo "== fit the colour grade of $name"
+    "$PYTHON" -m p2p.grade "${GENERATOR[$name]}" --data "$DATA"
+  fi
   echo "== evaluate $name"
   folders=(--drawings "mouse=$mouse" --framed-photos "$DATA") # the issue's targets for these folders
   [ -d "$SKETCHES" ] && folders+=(--sketches "$SKETCHES")
