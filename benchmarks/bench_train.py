@@ -1,6 +1,6 @@
 """Training throughput in images per second of `Trainer.train_step` (D step + G step), per configuration.
 
-    python benchmarks/bench_train.py [--quick] [--steps N] [--critics]
+    python benchmarks/bench_train.py [--quick] [--steps N] [--critics | --critic-widths]
 
 unet_256 generators of width ngf = 32 and 64 with the paper's 70×70 PatchGAN,
 batch 4 at 256×256, on a fixed batch from a synthetic dataset (data loading is
@@ -8,7 +8,9 @@ not timed: with --workers it overlaps the steps). On CPU with bf16 autocast off
 and on (fast only with AVX512-BF16 / AMX), on CUDA with the trainer's automatic
 mixed precision. With --critics: ngf 64 on the CPU with bf16 autocast, the paper's recipe and then each
 later critic on its own and all together (--lambda-projected, --lambda-perceptual, --lambda-components;
-they need requirements-train.txt). Prints a markdown table.
+they need requirements-train.txt). With --critic-widths: the bundled model's recipe on the CPU (batch 2, bf16,
+two-scale PatchGANs with feature matching, the latent with mode seeking) with PatchGANs of width ndf 64 and 32,
+where the critics cost most of a step. Prints a markdown table.
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ CRITICS = {
     "+ components": {"lambda_components": 1.0},
     "+ all three": {"lambda_projected": 1.0, "lambda_perceptual": 1.0, "lambda_components": 1.0},
 }
+BUNDLED_RECIPE = {"batch_size": 2, "d_scales": 2, "lambda_fm": 10.0, "z_dim": 8, "lambda_ms": 1.0, "gan_mode": "lsgan"}
+"""The bundled model's training settings (recipes/sketch2face-celeba.sh) that change the cost of a step."""
 
 
 def write_dataset(root: Path, pairs: int = BATCH) -> None:
@@ -61,7 +65,8 @@ def throughput(config: TrainConfig, steps: int, warmup: int) -> tuple[float, flo
     (this process's, all threads) is what `--cpu-minutes` budgets, and it varies less than the wall time when
     other jobs share the cores."""
     trainer = Trainer(config)
-    batch = [torch.stack(t).to(trainer.device) for t in zip(*(trainer.train_set[i] for i in range(BATCH)))]
+    size = config.batch_size
+    batch = [torch.stack(t).to(trainer.device) for t in zip(*(trainer.train_set[i] for i in range(size)))]
     if trainer.device.type == "cuda":  # as in the training loop
         batch[:2] = [images.contiguous(memory_format=torch.channels_last) for images in batch[:2]]
 
@@ -77,21 +82,26 @@ def throughput(config: TrainConfig, steps: int, warmup: int) -> tuple[float, flo
         trainer.train_step(*batch)
     sync()
     precision = str(trainer.amp_dtype or torch.float32).removeprefix("torch.")
-    return steps * BATCH / (time.perf_counter() - start), (time.process_time() - cpu_start) / steps, precision
+    return steps * size / (time.perf_counter() - start), (time.process_time() - cpu_start) / steps, precision
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="few steps: a smoke test, not a measurement")
     parser.add_argument("--steps", type=int, default=None, help="timed steps per configuration (default 10, quick 3)")
-    parser.add_argument("--critics", action="store_true", help="time the later critics (ngf 64, CPU bf16)")
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--critics", action="store_true", help="time the later critics (ngf 64, CPU bf16)")
+    which.add_argument(
+        "--critic-widths", action="store_true", help="time the bundled recipe with PatchGANs of ndf 64 and 32"
+    )
     args = parser.parse_args(argv)
     steps = args.steps or (3 if args.quick else 10)
     warmup = 1 if args.quick else 2
     runs = [("cpu", "off"), ("cpu", "on")] + ([("cuda", "auto")] if torch.cuda.is_available() else [])
 
     print(
-        f"Training throughput, Trainer.train_step, batch {BATCH} at 256×256, {steps} steps after {warmup} "
+        f"Training throughput, Trainer.train_step, batch {2 if args.critic_widths else BATCH} at 256×256, {steps} "
+        f"steps after {warmup} "
         f"warm-up\n{machine_info()}; CPU bf16 (AVX512-BF16/AMX): {'yes' if cpu_has_bf16() else 'no'}\n"
     )
     print("| generator | device | precision | images/s | s/step | CPU s/step |\n|---|---|---|---:|---:|---:|")
@@ -101,20 +111,26 @@ def main(argv: list[str] | None = None) -> None:
         if args.critics:
             configurations = [("unet_256, ngf=64, paper's recipe", 64, ("cpu", "on"), {})]
             configurations += [(f"unet_256, ngf=64 {name}", 64, ("cpu", "on"), o) for name, o in CRITICS.items()]
+        if args.critic_widths:
+            configurations = [
+                (f"unet_256, ngf=32, the bundled recipe, D ndf={ndf}", 32, ("cpu", "on"), BUNDLED_RECIPE | {"ndf": ndf})
+                for ndf in (64, 32)
+            ]
         for name, ngf, (device, amp), options in configurations:
             config = TrainConfig(
                 data=str(Path(tmp) / "data"),
                 out=str(Path(tmp) / "run"),
                 ngf=ngf,
-                batch_size=BATCH,
                 workers=0,
                 device=device,
                 amp=amp,
-                **options,
+                **({"batch_size": BATCH} | options),
             )
             rate, cpu_seconds, precision = throughput(config, steps, warmup)
             where = torch.cuda.get_device_name() if device == "cuda" else "CPU"
-            print(f"| {name} | {where} | {precision} | {rate:.2f} | {BATCH / rate:.2f} | {cpu_seconds:.2f} |")
+            print(
+                f"| {name} | {where} | {precision} | {rate:.2f} | {config.batch_size / rate:.2f} | {cpu_seconds:.2f} |"
+            )
     print(f"\n{SHARED_CPU_NOTE}")
 
 

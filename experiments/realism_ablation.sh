@@ -23,6 +23,9 @@
 #   # the bundled recipe continued for two epochs of the 2,000-people build, lr decaying over the second:
 #   DATA=data/celeba-2000people OUT=runs/base-long2 VARIANTS_RUN=base CPU_MINUTES=0 STEPS=25324 DECAY_FROM=0.5 \
 #       SNAPSHOT_EVERY=2000 bash experiments/realism_ablation.sh
+#   # the same with critics of half the width (a quarter of their cost), which makes a step 2.4 times cheaper:
+#   DATA=data/celeba-2000people OUT=runs/base-long2 VARIANTS_RUN=base-d32 CPU_MINUTES=0 STEPS=25324 DECAY_FROM=0.5 \
+#       SNAPSHOT_EVERY=2000 bash experiments/realism_ablation.sh
 #
 # Resumable: a variant that spent its budget is not trained again (an interrupted one resumes with the rest of its
 # budget: p2p.train counts CPU time over resumes), an evaluation
@@ -60,6 +63,7 @@ declare -A VARIANTS=(
   [warm-ms3]="--critic-warmup 1000 --d-scales 3"   # + a third PatchGAN at 64 px, which sees the whole face
   [warm-l10]="--critic-warmup 1000 --lambda-l1 10" # warm, with a tenth of the pull to the average photo
   [b8]="--batch-size 8 --lr 1.5e-4 --d-augment"     # the bundled model's GPU phase (batch 8), on the CPU, more people
+  [base-d32]="--ndf 32" # the bundled recipe with critics of half the width: 0.80 against 1.89 CPU s a step
 )
 # shellcheck disable=SC2206  # VARIANTS_RUN is a list of names
 ORDER=(${VARIANTS_RUN:-base proj-l100 proj-l10 proj-l1 proj-l10-comp})
