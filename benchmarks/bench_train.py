@@ -99,9 +99,9 @@ def main(argv: list[str] | None = None) -> None:
     warmup = 1 if args.quick else 2
     runs = [("cpu", "off"), ("cpu", "on")] + ([("cuda", "auto")] if torch.cuda.is_available() else [])
 
+    batch = BUNDLED_RECIPE["batch_size"] if args.critic_widths else BATCH
     print(
-        f"Training throughput, Trainer.train_step, batch {2 if args.critic_widths else BATCH} at 256×256, {steps} "
-        f"steps after {warmup} "
+        f"Training throughput, Trainer.train_step, batch {batch} at 256×256, {steps} steps after {warmup} "
         f"warm-up\n{machine_info()}; CPU bf16 (AVX512-BF16/AMX): {'yes' if cpu_has_bf16() else 'no'}\n"
     )
     print("| generator | device | precision | images/s | s/step | CPU s/step |\n|---|---|---|---:|---:|---:|")

@@ -252,9 +252,11 @@ def card_for_hub(card: str, card_dir: Path, code_url: str | None = None) -> str:
     def rewrite(match: re.Match[str]) -> str:
         bang, text, target = match.groups()
         path, _, anchor = target.partition("#")
-        if not path or "://" in path or path.startswith("mailto:") or "/" not in path:
-            return match.group(0)  # a web page, an anchor, or a file beside the card (it travels with it)
+        if not path or "://" in path or path.startswith("mailto:"):
+            return match.group(0)  # a web page or an anchor
         resolved = (card_dir / path).resolve()
+        if resolved.parent == card_dir.resolve():
+            return match.group(0)  # a file beside the card travels with it
         if code_url and resolved.is_relative_to(PROJECT_ROOT):
             url = f"{code_url.rstrip('/')}/{resolved.relative_to(PROJECT_ROOT).as_posix()}"
             return f"{bang}[{text}]({url}{'#' + anchor if anchor else ''})"

@@ -359,9 +359,10 @@ def test_push_to_hub_uploads_the_whole_release_in_one_commit(
 def test_the_uploaded_card_has_no_links_that_break_on_the_hub(
     carded: Path, uploads: list[tuple[str, dict[str, bytes]]]
 ) -> None:
-    (carded / "README.md").write_text("Made with [sketch2face](../../README.md). ![sheet](mouse_sheet.png)\n")
+    card = "Made with [sketch2face](../../README.md). ![sheet](mouse_sheet.png) [grade](./colour_grade.json)\n"
+    (carded / "README.md").write_text(card)
     weights.main([str(carded), "--push-to-hub", "someone/tiny"])
-    assert uploads.pop()[1]["README.md"].decode() == "Made with sketch2face. ![sheet](mouse_sheet.png)\n"
+    assert uploads.pop()[1]["README.md"].decode() == card.replace("[sketch2face](../../README.md)", "sketch2face")
     assert (carded / "README.md").read_text().startswith("Made with [sketch2face](../../README.md)")  # source kept
 
 
