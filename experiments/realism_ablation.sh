@@ -25,7 +25,7 @@
 #       SNAPSHOT_EVERY=2000 bash experiments/realism_ablation.sh
 #   # the same with critics of half the width (a quarter of their cost), which makes a step 2.4 times cheaper:
 #   DATA=data/celeba-2000people OUT=runs/base-long2 VARIANTS_RUN=base-d32 CPU_MINUTES=0 STEPS=25324 DECAY_FROM=0.5 \
-#       SNAPSHOT_EVERY=2000 bash experiments/realism_ablation.sh
+#       SNAPSHOT_EVERY=2000 SNAPSHOTS_FROM=12000 bash experiments/realism_ablation.sh   # scores steps 12,000, 14,000...
 #
 # Resumable: a variant that spent its budget is not trained again (an interrupted one resumes with the rest of its
 # budget: p2p.train counts CPU time over resumes), an evaluation
@@ -39,6 +39,7 @@ OUT=${OUT:-runs/ablation}
 CPU_MINUTES=${CPU_MINUTES:-120}           # per variant, CPU time of the training process (0: no limit)
 STEPS=${STEPS:-1000000} DECAY_FROM=${DECAY_FROM:-1} # the lr schedule: constant unless STEPS is reached first
 SNAPSHOT_EVERY=${SNAPSHOT_EVERY:-0}       # keep generator snapshots every N steps (0: none)
+SNAPSHOTS_FROM=${SNAPSHOTS_FROM:-0}       # also score each variant's snapshots from this step on (0: none)
 THREADS=${THREADS:-2}
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE} # threads that wait sleep: a test or evaluation beside a run no longer stalls it
 EVAL_ARGS=${EVAL_ARGS:---quick}
@@ -84,9 +85,19 @@ done
 # baseline), on the same validation people, drawings and seeds.
 mouse=tests/data/mouse_drawings
 declare -A GENERATOR=([shipped]=checkpoints/sketch2face-celeba)
-for name in "${ORDER[@]}"; do GENERATOR[$name]=$OUT/$name/generator; done
+scored=(shipped)
+for name in "${ORDER[@]}"; do
+  if [ "$SNAPSHOTS_FROM" -gt 0 ]; then # its snapshots from that step on, in order, before its last generator
+    for snapshot in "$OUT/$name"/snapshots/step_*; do
+      [ -d "$snapshot" ] || continue
+      step=$((10#${snapshot##*step_}))
+      [ "$step" -ge "$SNAPSHOTS_FROM" ] && GENERATOR[$name@$step]=$snapshot && scored+=("$name@$step")
+    done
+  fi
+  GENERATOR[$name]=$OUT/$name/generator scored+=("$name")
+done
 evals=() generators=()
-for name in shipped "${ORDER[@]}"; do
+for name in "${scored[@]}"; do
   evals+=("$OUT/evals/$name") generators+=("${GENERATOR[$name]}")
   [ -f "$OUT/evals/$name/metrics.json" ] && continue
   if [ ! -f "${GENERATOR[$name]}/colour_grade.json" ]; then # scored as the app would show its faces
