@@ -32,10 +32,9 @@ import cv2
 
 from evaluation.sheets import spread
 from p2p.data import list_pairs
-from p2p.weights import load_generator, publish
+from p2p.weights import CONFIG_NAME, WEIGHTS_NAME, load_generator, publish
 
 MIB = 1024 * 1024
-WEIGHTS = "model.safetensors"
 
 
 def pack(data: Path, out: Path, pairs: int | None = None, part_mib: float = 30, quality: int = 80) -> list[Path]:
@@ -69,14 +68,14 @@ def pack(data: Path, out: Path, pairs: int | None = None, part_mib: float = 30, 
 
 def split(checkpoint: Path, out: Path, piece_mib: float = 15) -> list[Path]:
     """The generator at `checkpoint` as fp16, its weights cut into pieces of at most `piece_mib` MiB in `out`
-    (WEIGHTS.000, .001, ...) beside its config.json."""
+    (model.safetensors.000, .001, ...) beside its config.json."""
     with tempfile.TemporaryDirectory() as tmp:
         publish(str(checkpoint), tmp, fp16=True)
         out.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(Path(tmp) / "config.json", out / "config.json")
-        data = (Path(tmp) / WEIGHTS).read_bytes()
+        shutil.copyfile(Path(tmp) / CONFIG_NAME, out / CONFIG_NAME)
+        data = (Path(tmp) / WEIGHTS_NAME).read_bytes()
     step = int(piece_mib * MIB)
-    pieces = [out / f"{WEIGHTS}.{i:03d}" for i in range((len(data) + step - 1) // step)]
+    pieces = [out / f"{WEIGHTS_NAME}.{i:03d}" for i in range((len(data) + step - 1) // step)]
     for i, piece in enumerate(pieces):
         piece.write_bytes(data[i * step : (i + 1) * step])
     return pieces
@@ -84,12 +83,12 @@ def split(checkpoint: Path, out: Path, piece_mib: float = 15) -> list[Path]:
 
 def join(pieces: Path, dest: Path) -> None:
     """The checkpoint folder `dest` from a folder of `split`'s pieces; it is loaded once to check it is whole."""
-    parts = sorted(pieces.glob(f"{WEIGHTS}.[0-9][0-9][0-9]"))
-    if not parts or not (pieces / "config.json").is_file():
-        raise FileNotFoundError(f"{pieces}: no {WEIGHTS}.000 ... pieces and config.json from `gpu_kit split`")
+    parts = sorted(pieces.glob(f"{WEIGHTS_NAME}.[0-9][0-9][0-9]"))
+    if not parts or not (pieces / CONFIG_NAME).is_file():
+        raise FileNotFoundError(f"{pieces}: no {WEIGHTS_NAME}.000 ... pieces and config.json from `gpu_kit split`")
     dest.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(pieces / "config.json", dest / "config.json")
-    with (dest / WEIGHTS).open("wb") as whole:
+    shutil.copyfile(pieces / CONFIG_NAME, dest / CONFIG_NAME)
+    with (dest / WEIGHTS_NAME).open("wb") as whole:
         for part in parts:
             whole.write(part.read_bytes())
     load_generator(dest)

@@ -249,13 +249,15 @@ def card_for_hub(card: str, card_dir: Path, code_url: str | None = None) -> str:
     (where the project's files are published, e.g. `https://github.com/OWNER/sketch2face/blob/main`) or, without
     one, becomes its plain text. Links into the release folder and to web pages stay as they are."""
 
+    card_dir = card_dir.resolve()
+
     def rewrite(match: re.Match[str]) -> str:
         bang, text, target = match.groups()
         path, _, anchor = target.partition("#")
         if not path or "://" in path or path.startswith("mailto:"):
             return match.group(0)  # a web page or an anchor
         resolved = (card_dir / path).resolve()
-        if resolved.parent == card_dir.resolve():
+        if resolved.parent == card_dir:
             return match.group(0)  # a file beside the card travels with it
         if code_url and resolved.is_relative_to(PROJECT_ROOT):
             url = f"{code_url.rstrip('/')}/{resolved.relative_to(PROJECT_ROOT).as_posix()}"
@@ -295,7 +297,7 @@ def publish(
             card_dir = Path(dest)
         if repo_id:
             card = release / "README.md"
-            card.write_text(card_for_hub(card.read_text(), card_dir.resolve(), code_url))
+            card.write_text(card_for_hub(card.read_text(), card_dir, code_url))
             upload(release, repo_id, saved_in=dest)
     return model
 
