@@ -32,7 +32,7 @@ from bench_inference import SHARED_CPU_NOTE, machine_info  # noqa: E402
 
 from examples.face_strokes import face_strokes, rasterize  # noqa: E402
 from p2p.tensors import cpu_has_bf16  # noqa: E402
-from p2p.train import TrainConfig, Trainer  # noqa: E402
+from p2p.train import TrainConfig, Trainer, parse_args  # noqa: E402
 
 BATCH = 4
 BOXES = {"left_eye": [72, 104, 112, 134], "right_eye": [144, 104, 184, 134], "mouth": [96, 170, 160, 200]}
@@ -43,8 +43,9 @@ CRITICS = {
     "+ components": {"lambda_components": 1.0},
     "+ all three": {"lambda_projected": 1.0, "lambda_perceptual": 1.0, "lambda_components": 1.0},
 }
-BUNDLED_RECIPE = {"batch_size": 2, "d_scales": 2, "lambda_fm": 10.0, "z_dim": 8, "lambda_ms": 1.0, "gan_mode": "lsgan"}
-"""The bundled model's training settings (recipes/sketch2face-celeba.sh) that change the cost of a step."""
+BUNDLED_RECIPE = ["@" + str(Path(__file__).resolve().parent.parent / "recipes" / "sketch2face-celeba.args")]
+BUNDLED_RECIPE += ["--batch-size", "2", "--gan-mode", "lsgan"]
+"""`p2p.train` flags of the bundled model as its CPU fine-tunes train it (experiments/realism_ablation.sh)."""
 
 
 def write_dataset(root: Path, pairs: int = BATCH) -> None:
@@ -99,7 +100,7 @@ def main(argv: list[str] | None = None) -> None:
     warmup = 1 if args.quick else 2
     runs = [("cpu", "off"), ("cpu", "on")] + ([("cuda", "auto")] if torch.cuda.is_available() else [])
 
-    batch = BUNDLED_RECIPE["batch_size"] if args.critic_widths else BATCH
+    batch = parse_args([*BUNDLED_RECIPE, "--data", "-"]).batch_size if args.critic_widths else BATCH
     print(
         f"Training throughput, Trainer.train_step, batch {batch} at 256×256, {steps} steps after {warmup} "
         f"warm-up\n{machine_info()}; CPU bf16 (AVX512-BF16/AMX): {'yes' if cpu_has_bf16() else 'no'}\n"
@@ -107,27 +108,29 @@ def main(argv: list[str] | None = None) -> None:
     print("| generator | device | precision | images/s | s/step | CPU s/step |\n|---|---|---|---:|---:|---:|")
     with tempfile.TemporaryDirectory() as tmp:
         write_dataset(Path(tmp) / "data")
-        configurations = [(f"unet_256, ngf={ngf} (D ndf=64)", ngf, run, {}) for ngf in (32, 64) for run in runs]
+        data, out = str(Path(tmp) / "data"), str(Path(tmp) / "run")
+
+        def ours(ngf: int, device: str = "cpu", amp: str = "on", **options: object) -> TrainConfig:
+            return TrainConfig(
+                data=data, out=out, ngf=ngf, workers=0, device=device, amp=amp, batch_size=BATCH, **options
+            )
+
+        configurations = [(f"unet_256, ngf={ngf} (D ndf=64)", ours(ngf, *run)) for ngf in (32, 64) for run in runs]
         if args.critics:
-            configurations = [("unet_256, ngf=64, paper's recipe", 64, ("cpu", "on"), {})]
-            configurations += [(f"unet_256, ngf=64 {name}", 64, ("cpu", "on"), o) for name, o in CRITICS.items()]
+            configurations = [("unet_256, ngf=64, paper's recipe", ours(64))]
+            configurations += [(f"unet_256, ngf=64 {name}", ours(64, **o)) for name, o in CRITICS.items()]
         if args.critic_widths:
+            flags = ["--data", data, "--out", out, "--workers", "0", "--device", "cpu", "--amp", "on"]
             configurations = [
-                (f"unet_256, ngf=32, the bundled recipe, D ndf={ndf}", 32, ("cpu", "on"), BUNDLED_RECIPE | {"ndf": ndf})
+                (
+                    f"unet_256, ngf=32, the bundled recipe, D ndf={ndf}",
+                    parse_args([*BUNDLED_RECIPE, *flags, "--ndf", str(ndf)]),
+                )
                 for ndf in (64, 32)
             ]
-        for name, ngf, (device, amp), options in configurations:
-            config = TrainConfig(
-                data=str(Path(tmp) / "data"),
-                out=str(Path(tmp) / "run"),
-                ngf=ngf,
-                workers=0,
-                device=device,
-                amp=amp,
-                **({"batch_size": BATCH} | options),
-            )
+        for name, config in configurations:
             rate, cpu_seconds, precision = throughput(config, steps, warmup)
-            where = torch.cuda.get_device_name() if device == "cuda" else "CPU"
+            where = torch.cuda.get_device_name() if config.device == "cuda" else "CPU"
             print(
                 f"| {name} | {where} | {precision} | {rate:.2f} | {config.batch_size / rate:.2f} | {cpu_seconds:.2f} |"
             )

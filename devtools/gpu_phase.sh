@@ -28,9 +28,9 @@ train)
     nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
     status=0
     timeout -s TERM "${minutes}m" "$PYTHON" -m p2p.train --data "$PAIRS" --out "$RUN" \
-        --init-from checkpoints/sketch2face-celeba --ngf 32 --ndf 64 --d-scales 2 --lambda-fm 10 --ema 0.999 \
-        --z-dim 8 --lambda-ms 1 --gan-mode lsgan --batch-size 8 --lr 1.5e-4 --steps 1000000 --d-augment \
-        --workers 14 --seed 0 --snapshot-every 1000 --sample-every 1000 "$@" || status=$?
+        --init-from checkpoints/sketch2face-celeba @recipes/sketch2face-celeba.args --gan-mode lsgan \
+        --batch-size 8 --lr 1.5e-4 --steps 1000000 --d-augment --workers 14 --snapshot-every 1000 \
+        --sample-every 1000 "$@" || status=$?
     [ "$status" = 0 ] || [ "$status" = 124 ] || exit "$status" # 124: stopped at MINUTES, saved
     "$PYTHON" -m devtools.gpu_kit split "$RUN/generator" "$OUT/final"
     cp "$RUN/losses.csv" "$OUT/"

@@ -36,9 +36,8 @@ train)
   resume=()
   [ -f "$OUT/checkpoint.pt" ] && resume=(--resume)
   OMP_NUM_THREADS=$THREADS "$PYTHON" -m p2p.train --data "$DATA" --out "$OUT" --init-from "$init" --size 128 \
-    --num-downs 7 --ngf 32 --ndf 64 --d-scales 2 --lambda-fm 10 --ema 0.999 --z-dim 8 --lambda-ms 1 \
-    --lambda-l1 "$LAMBDA_L1" --gan-mode lsgan --d-augment --batch-size 8 --lr 2e-4 --steps "$STEPS" \
-    --decay-from 0.5 --workers 1 --seed 0 --sample-every 500 --snapshot-every "$SNAPSHOT_EVERY" "${resume[@]}" "${FLAGS[@]}"
+    --num-downs 7 @recipes/sketch2face-celeba.args --lambda-l1 "$LAMBDA_L1" --gan-mode lsgan --d-augment \
+    --batch-size 8 --lr 2e-4 --steps "$STEPS" --decay-from 0.5 --workers 1 --sample-every 500 --snapshot-every "$SNAPSHOT_EVERY" "${resume[@]}" "${FLAGS[@]}"
   ;;
 evaluate)
   OUT=$OUT DATA=$DATA EVAL_ARGS=$EVAL_ARGS PYTHON=$PYTHON bash experiments/evaluate_snapshots.sh

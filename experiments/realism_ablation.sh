@@ -47,10 +47,9 @@ SKETCHES=${SKETCHES:-../shared/data/sketches_dev}
 
 # The bundled model's architecture and losses, warm-started from it with a fresh discriminator (its GPU phase's
 # LSGAN), a constant learning rate: only the variant's flags differ between runs.
-COMMON=(--data "$DATA" --init-from checkpoints/sketch2face-celeba --ngf 32 --ndf 64 --d-scales 2 --lambda-fm 10
-  --ema 0.999 --z-dim 8 --lambda-ms 1 --gan-mode lsgan --batch-size 2 --lr 1e-4 --steps "$STEPS"
-  --decay-from "$DECAY_FROM" --workers 1 --seed 0 --cpu-minutes "$CPU_MINUTES" --sample-every 500
-  --snapshot-every "$SNAPSHOT_EVERY")
+COMMON=(--data "$DATA" --init-from checkpoints/sketch2face-celeba @recipes/sketch2face-celeba.args --gan-mode lsgan
+  --batch-size 2 --lr 1e-4 --steps "$STEPS" --decay-from "$DECAY_FROM" --workers 1 --cpu-minutes "$CPU_MINUTES"
+  --sample-every 500 --snapshot-every "$SNAPSHOT_EVERY")
 
 declare -A VARIANTS=(
   [base]=""

@@ -127,8 +127,10 @@ def field_comments() -> dict[str, str]:
 
 
 def parse_args(argv: list[str] | None = None) -> TrainConfig:
-    """Command-line flags are the TrainConfig fields (`--batch-size 4`, `--no-augment`, ...)."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    """Command-line flags are the TrainConfig fields (`--batch-size 4`, `--no-augment`, ...); `@FILE` reads
+    more from a file (a recipe such as recipes/sketch2face-celeba.args: flags split on white space, `#` comments)."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], fromfile_prefix_chars="@")
+    parser.convert_arg_line_to_args = lambda line: line.split("#", 1)[0].split()  # type: ignore[method-assign]
     comments = field_comments()
     for field in dataclasses.fields(TrainConfig):
         flag = "--" + field.name.replace("_", "-")

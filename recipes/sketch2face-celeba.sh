@@ -45,9 +45,8 @@ GPU=${GPU:-$("$PYTHON" -c 'import torch; print(int(torch.cuda.is_available()))')
 limit=()
 [ -n "$LIMIT" ] && limit=(--limit "$LIMIT")
 
-# The architecture and losses of both phases: ngf 32 (live on a CPU), EMA export, pix2pixHD's two-scale
-# discriminator with feature matching, an 8-d seeded latent with mode seeking (seeds give different faces).
-RECIPE=(--data "$DATA" --ngf 32 --ndf 64 --d-scales 2 --lambda-fm 10 --ema 0.999 --z-dim 8 --lambda-ms 1 --seed 0)
+# The architecture and losses of both phases, written out in recipes/sketch2face-celeba.args.
+RECIPE=(--data "$DATA" @recipes/sketch2face-celeba.args)
 
 snapshot() { echo "$1/snapshots/step_$(printf %07d "$2")"; }
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import json
 import math
 import os
 import signal
@@ -272,6 +273,26 @@ def test_cli_rejects_a_critic_warmup_without_steps_or_critics(data: Path) -> Non
             train.parse_args(["--data", str(data), *flags])
     only_projected = ["--critic-warmup", "5", "--gan-mode", "none", "--lambda-projected", "1"]
     assert train.parse_args(["--data", str(data), *only_projected]).critic_warmup == 5
+
+
+def test_a_recipe_file_gives_its_flags_and_later_flags_win(data: Path, tmp_path: Path) -> None:
+    recipe = tmp_path / "recipe.args"
+    recipe.write_text("# a comment line\n--ngf 16  # the width\n--z-dim 4\n\n--lambda-ms 1\n")
+    config = train.parse_args(["--data", str(data), f"@{recipe}", "--z-dim", "2"])
+    assert (config.ngf, config.z_dim, config.lambda_ms, config.data) == (16, 2, 1.0, str(data))
+    with pytest.raises(SystemExit):  # a recipe that is not there is an error, not a default run
+        train.parse_args(["--data", str(data), f"@{tmp_path / 'missing.args'}"])
+
+
+def test_the_bundled_recipe_file_describes_the_bundled_generator(data: Path) -> None:
+    config = train.parse_args(["--data", str(data), f"@{REPO_ROOT / 'recipes' / 'sketch2face-celeba.args'}"])
+    bundled = json.loads((REPO_ROOT / "checkpoints" / "sketch2face-celeba" / "config.json").read_text())
+    assert (config.ngf, config.z_dim, config.num_downs, config.norm) == (
+        bundled["ngf"],
+        bundled["z_dim"],
+        bundled["num_downs"],
+        bundled["norm"],
+    )
 
 
 def test_help_explains_every_option_with_its_default(capsys: pytest.CaptureFixture[str]) -> None:
