@@ -1,4 +1,5 @@
-"""Train pix2pix: `python -m p2p.train --data DATA --out runs/NAME [options]`.
+"""Train pix2pix: `python -m p2p.train --data DATA --out runs/NAME [options]`; the bundled model's options are
+in a file: `python -m p2p.train @recipes/sketch2face-celeba.args --data DATA --out runs/NAME [more options]`.
 
 One file, top to bottom: configuration, setup (device, precision, DDP), the
 losses, the trainer (models, one step, samples and logs), the loop. Runs on CUDA
