@@ -100,12 +100,6 @@ def main(argv: list[str] | None = None) -> None:
     warmup = 1 if args.quick else 2
     runs = [("cpu", "off"), ("cpu", "on")] + ([("cuda", "auto")] if torch.cuda.is_available() else [])
 
-    batch = parse_args([*BUNDLED_RECIPE, "--data", "-"]).batch_size if args.critic_widths else BATCH
-    print(
-        f"Training throughput, Trainer.train_step, batch {batch} at 256×256, {steps} steps after {warmup} "
-        f"warm-up\n{machine_info()}; CPU bf16 (AVX512-BF16/AMX): {'yes' if cpu_has_bf16() else 'no'}\n"
-    )
-    print("| generator | device | precision | images/s | s/step | CPU s/step |\n|---|---|---|---:|---:|---:|")
     with tempfile.TemporaryDirectory() as tmp:
         write_dataset(Path(tmp) / "data")
         data, out = str(Path(tmp) / "data"), str(Path(tmp) / "run")
@@ -128,6 +122,12 @@ def main(argv: list[str] | None = None) -> None:
                 )
                 for ndf in (64, 32)
             ]
+        print(
+            f"Training throughput, Trainer.train_step, batch {configurations[0][1].batch_size} at 256×256, {steps} "
+            f"steps after {warmup} warm-up\n{machine_info()}; CPU bf16 (AVX512-BF16/AMX): "
+            f"{'yes' if cpu_has_bf16() else 'no'}\n"
+        )
+        print("| generator | device | precision | images/s | s/step | CPU s/step |\n|---|---|---|---:|---:|---:|")
         for name, config in configurations:
             rate, cpu_seconds, precision = throughput(config, steps, warmup)
             where = torch.cuda.get_device_name() if config.device == "cuda" else "CPU"
