@@ -20,6 +20,7 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
+from data_prep.augment import LINE_LEVEL
 from data_prep.framing import REFRAME_RANGES, reframe
 from data_prep.head import find_head
 from data_prep.imageio import load_image
@@ -34,8 +35,8 @@ DRAWN_SHIFT = (-0.03, 0.03)
 
 
 def ink_box(drawing: np.ndarray) -> tuple[int, int, int, int]:
-    """(left, top, right, bottom) of the pixels darker than mid-grey."""
-    ys, xs = np.nonzero(drawing < 128)
+    """(left, top, right, bottom) of the drawing's line pixels."""
+    ys, xs = np.nonzero(drawing < LINE_LEVEL)
     return int(xs.min()), int(ys.min()), int(xs.max()), int(ys.max())
 
 
