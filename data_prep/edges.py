@@ -298,7 +298,13 @@ JITTER_RANGES: dict[str, dict[str, tuple[float, float]]] = {
         "shadow": (0.3, 0.6),
         "variant": (0.0, 1.0),
     },
-    "lineart": {"stroke_width": (1.0, 4.0), "wobble": (0.0, 2.5), "simplify": (0.0, 3.0), "variant": (0.0, 1.0)},
+    "lineart": {
+        "stroke_width": (1.0, 4.0),
+        "wobble": (0.0, 2.5),
+        "simplify": (0.0, 3.0),
+        "variant": (0.0, 1.0),
+        "hair": (0.0, 1.0),  # data_prep.lineart.HAIR_NONE / HAIR_CAP: none 20 %, a guessed cap 30 %, the outline 50 %
+    },
 }
 """Uniform ranges for per-sample parameter jitter (build time); others stay default."""
 

@@ -37,6 +37,9 @@ SMOOTHING_ROUNDS = 3
 """Rounds of Chaikin corner cutting: polylines through landmarks become smooth curves."""
 CONTOUR_LEVEL = 0.5
 """The head outline is the mask's contour at this level."""
+HAIR_NONE, HAIR_CAP = 0.2, 0.5
+"""`hair` below HAIR_NONE: no hair drawn; below HAIR_CAP: a guessed cap hugging the head, as people draw hair with
+a mouse (the photo keeps its real hair, so the model learns to paint hair past such a cap); else the real outline."""
 
 
 def smooth_curve(points: np.ndarray, closed: bool) -> np.ndarray:
@@ -131,6 +134,7 @@ def draw_lineart(
     wobble: float = 1.0,
     simplify: float = 1.0,
     variant: float = 0.0,
+    hair: float = 1.0,
 ) -> np.ndarray:
     """Simple line art of ``head``, the size of its mask: uint8, black strokes on white.
 
@@ -145,6 +149,7 @@ def draw_lineart(
         wobble=wobble,
         simplify=simplify,
         variant=variant,
+        hair=hair,
     )
 
 
@@ -164,12 +169,14 @@ def landmark_sketch(
     wobble: float = 1.0,
     simplify: float = 1.0,
     variant: float = 0.0,
+    hair: float = 1.0,
 ) -> np.ndarray:
     """A sparse mouse-style drawing of a face from its 68 landmarks (pixels of a ``size`` square) alone.
 
     ``mask`` (1 = person, ``data_prep.head``) adds the real outline of hair and
-    shoulders; without it the hair is at most a guessed cap, so landmarks of
-    any photo (the validation people, say) give a drawing. ``stroke_width`` (px),
+    shoulders, or with ``hair`` under `HAIR_CAP` a guessed cap or none; without
+    it the hair is at most a guessed cap, so landmarks of any photo (the
+    validation people, say) give a drawing. ``stroke_width`` (px),
     ``wobble`` (px of hand tremor) and ``simplify`` (px of polyline
     simplification) are for a 256-pixel drawing and scale with ``size``.
     ``variant`` in [0, 1) picks everything else (which parts are left out, the
@@ -184,14 +191,18 @@ def landmark_sketch(
     unit = height / 10  # about the height of an eye
 
     if mask is None:
-        hair = [hair_cap(points, height, rng.uniform(1.15, 1.4))] if rng.random() < 0.6 else []
+        hair_runs = [hair_cap(points, height, rng.uniform(1.15, 1.4))] if rng.random() < 0.6 else []
+    elif hair < HAIR_NONE:
+        hair_runs = []
+    elif hair < HAIR_CAP:
+        hair_runs = [hair_cap(points, height, rng.uniform(1.05, 1.35))]
     else:
-        hair = [] if rng.random() < 0.2 else head_outline(mask, min_length=max(8, size // 16))
-    if not hair or rng.random() < 0.65:  # the oval, closed over the forehead
+        hair_runs = head_outline(mask, min_length=max(8, size // 16))
+    if not hair_runs or rng.random() < 0.65:  # the oval, closed over the forehead
         pen.stroke(np.vstack([points[JAW], forehead_arc(points, height)]), closed=True)
     else:
         pen.stroke(points[JAW])
-    for run in hair:
+    for run in hair_runs:
         pen.stroke(run)
 
     if rng.random() >= 0.15:  # brows

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from data_prep.edges import NoFaceFound, extract_edges
 from evaluation.evaluate import framed_photos, pair_sources
-from evaluation.realism import SEED_PER_DRAWING, Realism, Sample
+from evaluation.realism import SEED_PER_DRAWING
+from experiments.quick_set import realism_row
 from p2p.data import list_pairs, painted_backdrops, read_pair
 from p2p.inference import FaceGenerator
 
@@ -28,25 +29,23 @@ def main() -> None:
     generator = FaceGenerator.from_pretrained(args.checkpoint)
     framed = painted_backdrops(args.data)
     files = [p for p in list_pairs(args.data, "val") if p.stem in framed and p.stem.endswith("_lineart")]
-    samples = {name: Sample(256) for name in ("line art", "pencil sketch of its photo", "XDoG of its photo")}
+    names = ("line art", "pencil sketch of its photo", "XDoG of its photo")
+    faces: dict[str, list] = {name: [] for name in names}
+    people = []
     for i, (path, source) in enumerate(zip(files, pair_sources(args.data, files))):
         drawing, photo = read_pair(path)
         try:
             pencil = extract_edges(photo, "pencil")
         except NoFaceFound:
             continue
-        faces = generator.generate([drawing, pencil, extract_edges(photo, "xdog")], [SEED_PER_DRAWING + i] * 3)
-        for sample, face in zip(samples.values(), faces):
-            sample.add(face, source.person, generated=True)
+        made = generator.generate([drawing, pencil, extract_edges(photo, "xdog")], [SEED_PER_DRAWING + i] * 3)
+        for name, face in zip(names, made):
+            faces[name].append(face)
+        people.append(source.person)
     real = framed_photos(args.data, "val", 256)
-    tests = Realism((64,), 300, 4)
-    for name, sample in samples.items():
-        whole = tests.test(sample, real, False)["64"]
-        layout = tests.test(sample.layout_only(), real.layout_only(), False)["64"]
-        print(
-            f"{name} ({len(sample.images)} faces): {100 * whole['accuracy']:.1f} ± {100 * whole['accuracy_se']:.1f} % "
-            f"(layout only {100 * layout['accuracy']:.1f} ± {100 * layout['accuracy_se']:.1f} %)"
-        )
+    print(f"| first stage's output ({len(people)} faces) | two-sample | layout only |")
+    for name in names:
+        print(f"| {name} | {realism_row(faces[name], people, real)} |")
 
 
 if __name__ == "__main__":

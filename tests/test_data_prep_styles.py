@@ -71,6 +71,23 @@ def test_lineart_is_sparse_strokes_where_the_face_is(photo_and_head) -> None:
 
 
 @needs_faces
+def test_lineart_hair_is_the_real_outline_a_guessed_cap_or_none(photo_and_head) -> None:
+    """Mouse drawings give hair as a cap hugging the head; training line art draws it so too, beside the real
+    outline, so a cap does not read as the edge of a bald head."""
+    photo, head = photo_and_head
+    params = {**jitter_params("lineart", np.random.default_rng(5)), "stroke_width": 2.0}
+    drawn = {h: extract_edges(photo, "lineart", head, **{**params, "hair": h}) < 128 for h in (0.1, 0.3, 0.9)}
+    person = (head.mask > 0.5).astype(np.uint8)
+    kernel = np.ones((9, 9), np.uint8)
+    silhouette = (cv2.dilate(person, kernel) - cv2.erode(person, kernel)) > 0
+    on_silhouette = {h: (ink & silhouette).sum() for h, ink in drawn.items()}
+    assert on_silhouette[0.9] > 2 * max(on_silhouette[0.3], on_silhouette[0.1])  # the real outline
+    oval_top = np.nonzero(drawn[0.1].any(axis=1))[0].min()  # no hair: the oval is the highest stroke
+    assert drawn[0.3][: oval_top - 8].sum() > 50  # a cap arches over the oval
+    assert drawn[0.3].sum() > drawn[0.1].sum() + 500
+
+
+@needs_faces
 def test_landmark_sketch_needs_no_photo(photo_and_head) -> None:
     """From 68 points alone (the evaluation drawings of the validation people): sparse strokes around them."""
     _, head = photo_and_head
