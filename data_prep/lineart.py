@@ -6,8 +6,9 @@ pupils), a short nose line and the mouth, with empty paper in between. A model
 trained only on edge maps has never seen empty paper inside a face outline mean
 "skin", so this module draws such strokes from a photo's 68 landmarks and its
 head mask (`data_prep.head`), varying what people vary: stroke width, wobble,
-simplification, missing parts, eye / nose / mouth styles and slightly wrong
-proportions. Every choice comes from the parameters, so a drawing is
+simplification, missing parts, eye / nose / mouth styles, slightly wrong
+proportions, and hair drawn as its real outline, as a cap hugging the head or
+not at all. Every choice comes from the parameters, so a drawing is
 reproducible from what the dataset manifest records.
 """
 
