@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from data_prep.head import Head
+from data_prep.head import find_head
 from data_prep.lineart import landmark_sketch
 from experiments.same_photo_drawings import compare
 
 
-def outline_and_cap(head: Head, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def outline_and_cap(_: np.ndarray, photo: np.ndarray, rng: np.random.Generator) -> list | None:
+    head = find_head(photo)
+    if head is None:
+        return None
     params = {"stroke_width": float(rng.uniform(2, 5)), "variant": float(rng.random())}
-    return landmark_sketch(head.points, 256, head.mask, **params), landmark_sketch(head.points, 256, None, **params)
+    return [landmark_sketch(head.points, 256, mask, **params) for mask in (head.mask, None)]
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from data_prep.head import Head, face_height
+from data_prep.head import face_height, find_head
 from data_prep.landmarks import JAW
 from data_prep.lineart import forehead_arc, landmark_sketch
 from examples.face_strokes import face_strokes, rasterize
@@ -38,9 +38,12 @@ def mouse_drawing_on(points: np.ndarray, rng: np.random.Generator) -> np.ndarray
     )
 
 
-def line_art_and_mouse_drawing(head: Head, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def line_art_and_mouse_drawing(_: np.ndarray, photo: np.ndarray, rng: np.random.Generator) -> list | None:
+    head = find_head(photo)
+    if head is None:
+        return None
     line_art = landmark_sketch(head.points, 256, None, stroke_width=PEN, variant=float(rng.random()))
-    return line_art, mouse_drawing_on(head.points, rng)
+    return [line_art, mouse_drawing_on(head.points, rng)]
 
 
 if __name__ == "__main__":
