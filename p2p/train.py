@@ -44,6 +44,7 @@ import os
 import re
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Collection, Iterator
 from contextlib import nullcontext
@@ -300,11 +301,20 @@ def leave_process_group(worker_id: int) -> None:
     ... is killed by signal: Terminated" before saving. They still exit with their parent (PyTorch watches it).
 
     A worker is forked with the stop signals held (`Trainer.batches_of_epoch`), so a stop sent to the group
-    before it gets here waits; it was meant for the run, which has it too, so the worker drops it."""
+    before it gets here waits; it was meant for the run, which has it too, so the worker drops it. The signals
+    stay held, and a thread takes them: a stop sent to the worker by name (`pkill -f p2p.train` reaches every
+    process of the run) is dropped the same way, and only its parent's (the loader ending a worker) ends it."""
     os.setpgrp()
     while signal.sigtimedwait(STOP_SIGNALS, 0) is not None:
         pass
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+    threading.Thread(target=_exit_when_the_parent_stops_this_worker, daemon=True).start()
+
+
+def _exit_when_the_parent_stops_this_worker() -> None:
+    parent = os.getppid()
+    while signal.sigwaitinfo(STOP_SIGNALS).si_pid != parent:
+        pass
+    os._exit(0)
 
 
 # ----------------------------------------------------------------------------- the trainer
