@@ -25,24 +25,28 @@ import p2p.train
 from p2p.model import UNetGenerator
 
 
-def cut_outer_skips(generator: UNetGenerator, count: int) -> None:
-    """Zero the decoder weights that read the `count` outermost skips, and keep them zero through training."""
+def skip_reading_weights(generator: UNetGenerator, count: int) -> list[tuple[torch.nn.Parameter, int]]:
+    """(weight, skip channels) of the decoder convolutions that read the `count` outermost skips (level 0: the
+    128-px skip, read by the last block); a block's input is cat([skip, h]), so the skip's channels come first."""
     widths = [generator.downs[0].out_channels] + [down[1].out_channels for down in generator.downs[1:]]
-    for level in range(count):  # level 0: the 128-px skip, read by the last decoder block
-        conv = generator.ups[generator.num_downs - 1 - level][1]
-        mask = torch.ones_like(conv.weight)
-        mask[: widths[level]] = 0  # the block's input is cat([skip, h]): the skip's channels come first
-        with torch.no_grad():
-            conv.weight.mul_(mask)
-        conv.weight.register_hook(lambda grad, mask=mask: grad * mask.to(grad))
-    generator.register_load_state_dict_post_hook(lambda module, _: _zero_again(module, count))
+    return [(generator.ups[generator.num_downs - 1 - level][1].weight, widths[level]) for level in range(count)]
 
 
-def _zero_again(generator: UNetGenerator, count: int) -> None:
-    widths = [generator.downs[0].out_channels] + [down[1].out_channels for down in generator.downs[1:]]
+def zero_skips(generator: UNetGenerator, count: int) -> None:
     with torch.no_grad():
-        for level in range(count):
-            generator.ups[generator.num_downs - 1 - level][1].weight[: widths[level]] = 0
+        for weight, channels in skip_reading_weights(generator, count):
+            weight[:channels] = 0
+
+
+def cut_outer_skips(generator: UNetGenerator, count: int) -> None:
+    """Zero the decoder weights that read the `count` outermost skips, and keep them zero through training and
+    loading (`--init-from`, `--resume`)."""
+    zero_skips(generator, count)
+    for weight, channels in skip_reading_weights(generator, count):
+        mask = torch.ones_like(weight)
+        mask[:channels] = 0
+        weight.register_hook(lambda grad, mask=mask: grad * mask.to(grad))
+    generator.register_load_state_dict_post_hook(lambda module, _: zero_skips(module, count))
 
 
 def main(argv: list[str]) -> None:
