@@ -456,36 +456,16 @@ def test_sigint_saves_a_checkpoint_and_resume_continues(data: Path, tmp_path: Pa
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
-def test_a_stop_sent_to_the_process_group_with_loader_workers_saves_once_and_resumes(
-    data: Path, tmp_path: Path, stop: signal.Signals
+@pytest.mark.parametrize(
+    ("stop", "by_name"),
+    [(signal.SIGINT, False), (signal.SIGTERM, False), (signal.SIGTERM, True)],
+    ids=["ctrl-c", "kill-the-group", "pkill"],
+)
+def test_a_stop_with_loader_workers_saves_once_and_resumes(
+    data: Path, tmp_path: Path, stop: signal.Signals, by_name: bool
 ) -> None:
-    out = tmp_path / "run"
-    command = training_command(data, out, "--workers", "2", "--steps", "100000")
-    process = start_in_own_process_group(command)
-    try:
-        deadline = time.time() + 90
-        while not (out / "losses.csv").exists() and process.poll() is None and time.time() < deadline:
-            time.sleep(0.2)
-        assert process.poll() is None, process.communicate()[0]
-        time.sleep(1)  # the loader workers of the epoch are up
-        # Ctrl-C in a terminal, or `kill -- -PGID`: every process the run started at its start gets it
-        os.killpg(process.pid, stop)
-        output, _ = process.communicate(timeout=90)
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-    assert process.returncode == 130, output
-    assert output.count("saving a checkpoint") == 1 and "killed by signal" not in output, output
-    stopped = torch.load(out / "checkpoint.pt", weights_only=True)["step"]
-    run_cli(data, out, "--steps", str(stopped + 2), "--workers", "2", "--resume")
-    assert torch.load(out / "checkpoint.pt", weights_only=True)["step"] == stopped + 2
-
-
-@pytest.mark.slow
-def test_a_stop_sent_by_name_to_the_run_and_its_loader_workers_saves_once_and_resumes(
-    data: Path, tmp_path: Path
-) -> None:
+    """Ctrl-C in a terminal or `kill -- -PGID` reach every process the run started at its start; `pkill -f
+    p2p.train` reaches the training process and each loader worker (forked with its command line) by name."""
     out = tmp_path / "run"
     command = training_command(data, out, "--workers", "2", "--steps", "100000")
     process = start_in_own_process_group(command)
@@ -498,10 +478,12 @@ def test_a_stop_sent_by_name_to_the_run_and_its_loader_workers_saves_once_and_re
         while len(workers) < 2 and time.time() < deadline:  # an epoch's two loader workers are up
             workers = [int(pid) for pid in children.read_text().split()]
         assert len(workers) == 2, workers
-        # `pkill -f p2p.train`: the training process and each worker (forked with its command line) get it
-        for pid in [*workers, process.pid]:
-            with contextlib.suppress(ProcessLookupError):  # an epoch's end may have ended it meanwhile
-                os.kill(pid, signal.SIGTERM)
+        if by_name:
+            for pid in [*workers, process.pid]:
+                with contextlib.suppress(ProcessLookupError):  # an epoch's end may have ended it meanwhile
+                    os.kill(pid, stop)
+        else:
+            os.killpg(process.pid, stop)
         output, _ = process.communicate(timeout=90)
     finally:
         if process.poll() is None:
@@ -511,6 +493,7 @@ def test_a_stop_sent_by_name_to_the_run_and_its_loader_workers_saves_once_and_re
     assert not any(Path(f"/proc/{pid}").exists() for pid in workers)  # they ended with the run
     stopped = torch.load(out / "checkpoint.pt", weights_only=True)["step"]
     run_cli(data, out, "--steps", str(stopped + 2), "--workers", "2", "--resume")
+    assert torch.load(out / "checkpoint.pt", weights_only=True)["step"] == stopped + 2
 
 
 # Run as the training process: the first DataLoader worker to start sends a SIGTERM to the run's process group
