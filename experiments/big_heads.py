@@ -26,12 +26,16 @@ from data_prep.head import find_head
 from data_prep.lineart import landmark_sketch
 from evaluation.evaluate import unique_photos
 from evaluation.realism import SEED_PER_DRAWING, Sample
+from experiments.framing_match import DRAWN_SCALE, DRAWN_SHIFT
 from experiments.mouse_placement import PEN, mouse_drawing_on
 from experiments.quick_set import realism_row
 from p2p.data import list_pairs, painted_backdrops, read_pair
 from p2p.inference import FaceGenerator
 
-FRAMINGS = {"as training line art": ((0.5, 1.0), (-0.2, 0.2)), "as the mouse drawings": ((0.9, 1.0), (-0.03, 0.03))}
+FRAMINGS = {
+    "as training line art": (REFRAME_RANGES["scale"], REFRAME_RANGES["shift"]),
+    "as the mouse drawings": (DRAWN_SCALE, DRAWN_SHIFT),
+}
 """name -> (scale range, shift range) of `reframe`."""
 DRAWINGS = ("landmark line art, cap or no hair", "a mouse drawing on the face oval", "XDoG edges of the photo")
 SHRINKS = (1.0, 0.75, 0.6)
