@@ -64,6 +64,7 @@ declare -A VARIANTS=(
   [warm-l10]="--critic-warmup 1000 --lambda-l1 10" # warm, with a tenth of the pull to the average photo
   [b8]="--batch-size 8 --lr 1.5e-4 --d-augment"     # the bundled model's GPU phase (batch 8), on the CPU, more people
   [base-d32]="--ndf 32" # the bundled recipe with critics of half the width: 0.80 against 1.89 CPU s a step
+  [base-d32-clean]="--ndf 32 --no-augment" # base-d32 on the drawings as built: no stroke width, gaps or warp
 )
 # shellcheck disable=SC2206  # VARIANTS_RUN is a list of names
 ORDER=(${VARIANTS_RUN:-base proj-l100 proj-l10 proj-l1 proj-l10-comp})
