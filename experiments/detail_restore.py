@@ -68,10 +68,12 @@ def degrade(photo: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def to_tensor(images: list[np.ndarray]) -> torch.Tensor:
+    """uint8 RGB images (H×W×3) → an N×3×H×W batch in [-1, 1]."""
     return torch.from_numpy(np.stack(images)).permute(0, 3, 1, 2).float() / 127.5 - 1
 
 
 def to_images(batch: torch.Tensor) -> list[np.ndarray]:
+    """The inverse of `to_tensor`, clipped."""
     return list(((batch.clamp(-1, 1) + 1) * 127.5).round().byte().permute(0, 2, 3, 1).numpy())
 
 

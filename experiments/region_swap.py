@@ -52,16 +52,19 @@ def hull_mask(points: np.ndarray, size: int) -> np.ndarray:
     return mask.astype(np.float32)
 
 
+def box_mask(boxes: list[tuple[float, float, float, float]], size: int) -> np.ndarray:
+    """A float mask, 1 inside any of `boxes` (x0, y0, x1, y1 in pixels)."""
+    mask = np.zeros((size, size), np.float32)
+    for box in boxes:
+        x0, y0, x1, y1 = (max(round(v), 0) for v in box)
+        mask[y0:y1, x0:x1] = 1
+    return mask
+
+
 def region_masks(points: np.ndarray, size: int) -> dict[str, np.ndarray]:
     """The regions (float masks, 1 inside) of one face's 68 landmarks at `size` px."""
-    eyes = np.zeros((size, size), np.float32)
     boxes = part_boxes(points)
-    for part in ("left_eye", "right_eye"):
-        x0, y0, x1, y1 = (round(v) for v in boxes[part])
-        eyes[max(y0, 0) : y1, max(x0, 0) : x1] = 1
-    mouth = np.zeros((size, size), np.float32)
-    x0, y0, x1, y1 = (round(v) for v in boxes["mouth"])
-    mouth[max(y0, 0) : y1, max(x0, 0) : x1] = 1
+    eyes, mouth = box_mask([boxes["left_eye"], boxes["right_eye"]], size), box_mask([boxes["mouth"]], size)
     centre = hull_mask(points[17:], size)
     face = hull_mask(np.concatenate([points[JAW], points[RIGHT_BROW], points[LEFT_BROW]]), size)
     return {
