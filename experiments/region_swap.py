@@ -36,6 +36,7 @@ import numpy as np
 from data_prep.components import part_boxes
 from data_prep.landmarks import JAW, LEFT_BROW, RIGHT_BROW, landmarks
 from evaluation.evaluate import pair_sources, photo_sample, unique_photos
+from evaluation.likeness import face_mask
 from experiments.quick_set import faces_per_drawing, quick_pairs, realism_row
 from p2p.data import read_pair
 from p2p.inference import FaceGenerator
@@ -43,13 +44,6 @@ from p2p.inference import FaceGenerator
 FEATHER = 4.0
 """Gaussian σ in px (at 256) of the seam between face and photo: wider than the test's 4-px pixel, so the seam
 itself is no cue."""
-
-
-def hull_mask(points: np.ndarray, size: int) -> np.ndarray:
-    """A float mask of the convex hull of `points` (N×2, x y)."""
-    mask = np.zeros((size, size), np.uint8)
-    cv2.fillConvexPoly(mask, cv2.convexHull(points.astype(np.int32)), 1)
-    return mask.astype(np.float32)
 
 
 def box_mask(boxes: list[tuple[float, float, float, float]], size: int) -> np.ndarray:
@@ -65,8 +59,9 @@ def region_masks(points: np.ndarray, size: int) -> dict[str, np.ndarray]:
     """The regions (float masks, 1 inside) of one face's 68 landmarks at `size` px."""
     boxes = part_boxes(points)
     eyes, mouth = box_mask([boxes["left_eye"], boxes["right_eye"]], size), box_mask([boxes["mouth"]], size)
-    centre = hull_mask(points[17:], size)
-    face = hull_mask(np.concatenate([points[JAW], points[RIGHT_BROW], points[LEFT_BROW]]), size)
+    centre = face_mask(points[17:], (size, size)).astype(np.float32)
+    outline = np.concatenate([points[JAW], points[RIGHT_BROW], points[LEFT_BROW]])
+    face = face_mask(outline, (size, size)).astype(np.float32)
     return {
         "nothing": np.zeros((size, size), np.float32),
         "eyes": eyes,
