@@ -1,5 +1,5 @@
 """The validation pairs of `evaluation.evaluate --quick`, a generator's faces for them (a seed per drawing) and
-their two-sample row, as the notebook scripts here score them."""
+their two-sample and likeness rows, as the notebook scripts here score them."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from evaluation.evaluate import QUICK_LIMIT
+from evaluation.likeness import Face, Likeness, read_face
 from evaluation.realism import PER_SAMPLE, SEED_PER_DRAWING, Realism, Sample
 from evaluation.sheets import spread
 from p2p.data import list_pairs, read_pair
@@ -43,3 +44,12 @@ def realism_row(faces: list[np.ndarray], people: list[str], real: Sample) -> str
     tests = Realism((64,), PER_SAMPLE)
     cells = [tests.test(f, r)["64"] for f, r in ((sample, real), (sample.layout_only(), real.layout_only()))]
     return " | ".join(f"{100 * c['accuracy']:.1f} ± {100 * c['accuracy_se']:.1f} %" for c in cells)
+
+
+def likeness_row(faces: list[np.ndarray], references: list[Face | None]) -> str:
+    """dlib's same-person share and mean landmark error of `faces` against their photos, as two table cells."""
+    scores = Likeness()
+    for face, reference in zip(faces, references, strict=True):
+        scores.add(read_face(face), reference)
+    summary = scores.summary()
+    return f"{100 * summary['same_person']:.1f} % | {summary['landmark_error']:.3f}"
