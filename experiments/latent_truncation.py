@@ -19,11 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from data_prep.landmarks import landmarks
-from evaluation.evaluate import pair_sources, photo_sample, unique_photos
-from evaluation.likeness import read_face
 from evaluation.metrics import seed_diversity
-from experiments.quick_set import faces_per_drawing, likeness_row, quick_pairs, realism_row
+from experiments.quick_set import faces_per_drawing, likeness_row, quick_pairs, realism_row, references
 from p2p.data import read_pair
 from p2p.inference import FaceGenerator
 
@@ -33,7 +30,7 @@ DIVERSITY_DRAWINGS, DIVERSITY_SEEDS = 50, 4
 def truncate(generator: FaceGenerator, psi: float) -> None:
     """Make `generator` draw every seed's latent ψ times as far from zero (its dropout masks unchanged)."""
     model = generator.model
-    draw = type(model).sample_z.__get__(model)
+    draw = model.sample_z
     model.sample_z = lambda n, generators=None: psi * draw(n, generators)
 
 
@@ -44,12 +41,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--psi", nargs="+", type=float, default=[1.0, 0.7, 0.5, 0.0])
     args = parser.parse_args(argv)
     files = quick_pairs(args.data)
-    sources = pair_sources(args.data, files)
-    photos = [read_pair(path)[1] for path in files]
-    keep = [i for i, photo in enumerate(photos) if landmarks(photo) is not None]
-    people = [sources[i].person for i in keep]
-    references = [read_face(photos[i]) for i in keep]
-    real = photo_sample(unique_photos(args.data, files).values(), 64)
+    scored = references(args.data, files)
     drawings = [read_pair(path)[0] for path in files[:DIVERSITY_DRAWINGS]]
     print("| ψ | two-sample ↓ | layout only | same person ↑ | landmark error ↓ | seed diversity |")
     print("|---:|---:|---:|---:|---:|---:|")
@@ -57,12 +49,12 @@ def main(argv: list[str] | None = None) -> None:
         generator = FaceGenerator.from_pretrained(args.checkpoint)
         truncate(generator, psi)
         faces = faces_per_drawing(generator, files)
-        kept = [faces[i] for i in keep]
+        kept = [faces[i] for i in scored.keep]
         spread = [
             seed_diversity(generator.generate([drawing] * DIVERSITY_SEEDS, list(range(DIVERSITY_SEEDS))))
             for drawing in drawings
         ]
-        row = f"{realism_row(kept, people, real)} | {likeness_row(kept, references)}"
+        row = f"{realism_row(kept, scored.people, scored.real)} | {likeness_row(kept, scored.faces)}"
         print(f"| {psi:g} | {row} | {np.mean(spread):.1f} |", flush=True)
 
 

@@ -34,11 +34,9 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from data_prep.landmarks import landmarks
-from evaluation.evaluate import pair_sources, photo_sample, unique_photos
-from evaluation.likeness import read_face
+from evaluation.evaluate import unique_photos
 from evaluation.sheets import spread
-from experiments.quick_set import faces_per_drawing, likeness_row, quick_pairs, realism_row
+from experiments.quick_set import faces_per_drawing, likeness_row, quick_pairs, realism_row, references
 from p2p.data import list_pairs, read_pair
 from p2p.inference import FaceGenerator
 
@@ -135,12 +133,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     files = quick_pairs(args.data)
     faces = faces_per_drawing(FaceGenerator.from_pretrained(args.checkpoint), files)
-    sources = pair_sources(args.data, files)
-    photos = [read_pair(path)[1] for path in files]
-    keep = [i for i, photo in enumerate(photos) if landmarks(photo) is not None]  # region_swap's 199 faces
-    people = [sources[i].person for i in keep]
-    references = [read_face(photos[i]) for i in keep]
-    real = photo_sample(unique_photos(args.data, files).values(), 64)
+    scored = references(args.data, files)  # region_swap's 199 faces: those whose photo has landmarks
+    keep = scored.keep
     database = training_photos(args.data, args.photos)
     made: dict[str, list[np.ndarray]] = {"the faces as the app shows them": [faces[i] for i in keep]}
     args.out.mkdir(parents=True, exist_ok=True)
@@ -162,7 +156,10 @@ def main(argv: list[str] | None = None) -> None:
     print(f"| {header} |")
     print("|---|---:|---:|---:|---:|")
     for name, images in made.items():
-        print(f"| {name} | {realism_row(images, people, real)} | {likeness_row(images, references)} |", flush=True)
+        print(
+            f"| {name} | {realism_row(images, scored.people, scored.real)} | {likeness_row(images, scored.faces)} |",
+            flush=True,
+        )
     rows = [np.hstack([images[k] for images in made.values()]) for k in range(6)]
     sheet = cv2.resize(np.vstack(rows), None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
     cv2.imwrite(str(args.out / "patch_quilt.png"), cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR))

@@ -3,11 +3,13 @@ their two-sample and likeness rows, as the notebook scripts here score them."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from evaluation.evaluate import QUICK_LIMIT
+from data_prep.landmarks import landmarks
+from evaluation.evaluate import QUICK_LIMIT, pair_sources, photo_sample, unique_photos
 from evaluation.likeness import Face, Likeness, read_face
 from evaluation.realism import PER_SAMPLE, SEED_PER_DRAWING, Realism, Sample
 from evaluation.sheets import spread
@@ -33,6 +35,30 @@ def faces_for_drawings(generator: FaceGenerator, drawings: list[np.ndarray], bat
         for i in range(0, len(drawings), batch)
         for face in generator.generate(drawings[i : i + batch], seeds[i : i + batch])
     ]
+
+
+@dataclass
+class References:
+    """What the faces of the quick pairs are scored against: the pairs whose photo dlib finds landmarks in
+    (`keep`, indices into the pairs), their people and dlib faces, and the 64-px sample of the real photos."""
+
+    keep: list[int]
+    people: list[str]
+    faces: list[Face | None]
+    real: Sample
+
+
+def references(data: Path, files: list[Path]) -> References:
+    """The References of `files`, pairs of `data`."""
+    sources = pair_sources(data, files)
+    photos = [read_pair(path)[1] for path in files]
+    keep = [i for i, photo in enumerate(photos) if landmarks(photo) is not None]
+    return References(
+        keep,
+        [sources[i].person for i in keep],
+        [read_face(photos[i]) for i in keep],
+        photo_sample(unique_photos(data, files).values(), 64),
+    )
 
 
 def realism_row(faces: list[np.ndarray], people: list[str], real: Sample) -> str:
