@@ -17,7 +17,7 @@ match carries it. Each variant `PxM` (patch P px at 256, matched on its M×M are
 error), beside the faces as they are. `coarse` variants keep the guide's content coarser than the match and
 take only the finer detail from the quilt (Liu et al.'s two steps).
 
-    python -m experiments.patch_quilt --data DATA [--photos 2000] [--variants 32x4 32x2 16x4]
+    python -m experiments.patch_quilt --data DATA [--photos 2000] [--variants 32x4 64x8 32x2]
 
 Writes a sheet to OUT/patch_quilt.png: it is made of dataset photos' patches, so it stays in runs/ (never commit
 it), and so would any database of patches: this could not ship as it is, only tell what the generator lacks.
@@ -64,9 +64,9 @@ class Quilter:
         self.patch, self.match, self.reach = patch, match, reach
         self.factor = patch // match
         pad = reach * self.factor
-        full = torch.from_numpy(photos).permute(0, 3, 1, 2).float()
-        self.photos = F.pad(full, (pad, pad, pad, pad))  # a patch near the edge may be sought past it
-        small = shrink(full, self.factor)
+        full = torch.from_numpy(photos).permute(0, 3, 1, 2)
+        self.photos = F.pad(full, (pad, pad, pad, pad))  # uint8; a patch near the edge may be sought past it
+        small = shrink(full.float(), self.factor)
         self.small = F.pad(small, (reach,) * 4, value=1e4)  # ...but never chosen there
         ramp = torch.hann_window(patch + 2, periodic=False)[1:-1]
         self.window = (ramp[:, None] * ramp[None, :])[None]
@@ -101,6 +101,7 @@ class Quilter:
             ys = y + (offset // span) * self.factor
             xs = x + (offset % span) * self.factor
             patches = torch.stack([self.photos[p, :, a : a + patch, b : b + patch] for p, a, b in zip(photo, ys, xs)])
+            patches = patches.float()
             placed = weight[:, y : y + patch, x : x + patch]
             if placed.any():
                 seen = placed > 0
@@ -128,7 +129,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--checkpoint", help="a generator (default: the shipped model)")
     parser.add_argument("--out", type=Path, default=Path("runs/patch_quilt"))
     parser.add_argument("--photos", type=int, default=2000, help="training photos to take patches from")
-    parser.add_argument("--variants", nargs="+", default=["32x4", "32x2", "16x4"], metavar="PxM")
+    parser.add_argument("--variants", nargs="+", default=["32x4", "64x8", "32x2"], metavar="PxM")
     parser.add_argument("--reach", type=int, default=1, help="how far from its place a patch is sought (coarse px)")
     args = parser.parse_args(argv)
     files = quick_pairs(args.data)
@@ -140,15 +141,15 @@ def main(argv: list[str] | None = None) -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     for variant in args.variants:
         patch, match = (int(v) for v in variant.split("x"))
-        quilter = Quilter(database, patch, match, args.reach)
         kept = args.out / f"quilt-{variant}-reach{args.reach}-photos{args.photos}.npy"  # a rerun scores it again
         if kept.exists():
             quilted = list(np.load(kept))
         else:
+            quilter = Quilter(database, patch, match, args.reach)
             quilted = [quilter.quilt(faces[i]) for i in tqdm(keep, desc=variant)]
             np.save(kept, np.stack(quilted))
         made[f"quilt {variant}"] = quilted
-        sigma = quilter.factor / 2
+        sigma = patch // match / 2  # the coarse pixel's half
         made[f"quilt {variant}, coarse from the face (σ {sigma:g} px)"] = [
             keep_coarse(faces[i], q, sigma) for i, q in zip(keep, quilted, strict=True)
         ]
