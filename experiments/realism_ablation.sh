@@ -26,6 +26,9 @@
 #   # the same with critics of half the width (a quarter of their cost), which makes a step 2.4 times cheaper:
 #   DATA=data/celeba-2000people OUT=runs/base-long2 VARIANTS_RUN=base-d32 CPU_MINUTES=0 STEPS=25324 DECAY_FROM=0.5 \
 #       SNAPSHOT_EVERY=2000 SNAPSHOTS_FROM=12000 bash experiments/realism_ablation.sh   # scores steps 12,000, 14,000...
+#   # the landmark loss against the same recipe without it, 50 CPU-minutes each, lr annealed over 1,500-3,000:
+#   DATA=data/celeba-2000people OUT=runs/landmarks VARIANTS_RUN="base-d32 lm-d32 lm50-d32" CPU_MINUTES=50 STEPS=3000 \
+#       DECAY_FROM=0.5 bash experiments/realism_ablation.sh
 #
 # Resumable: a variant that spent its budget is not trained again (an interrupted one resumes with the rest of its
 # budget: p2p.train counts CPU time over resumes), an evaluation
@@ -65,6 +68,9 @@ declare -A VARIANTS=(
   [b8]="--batch-size 8 --lr 1.5e-4 --d-augment"     # the bundled model's GPU phase (batch 8), on the CPU, more people
   [base-d32]="--ndf 32" # the bundled recipe with critics of half the width: 0.80 against 1.89 CPU s a step
   [base-d32-clean]="--ndf 32 --no-augment" # base-d32 on the drawings as built: no stroke width, gaps or warp
+  # base-d32 + the face's landmarks held to the photo's (p2p.critics.landmarks)
+  [lm-d32]="--ndf 32 --lambda-landmarks 200"
+  [lm50-d32]="--ndf 32 --lambda-landmarks 50"
 )
 # shellcheck disable=SC2206  # VARIANTS_RUN is a list of names
 ORDER=(${VARIANTS_RUN:-base proj-l100 proj-l10 proj-l1 proj-l10-comp})

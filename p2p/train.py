@@ -64,6 +64,7 @@ from p2p import checkpoint
 from p2p.checkpoint import TrainState
 from p2p.critics.components import COMPONENTS, ComponentCritics, has_box
 from p2p.critics.efficientnet import pretrained_efficientnet
+from p2p.critics.landmarks import fitted_landmark_head, landmark_loss
 from p2p.critics.projected import (
     PROJECTED_SIZE,
     ProjectedDiscriminator,
@@ -101,6 +102,8 @@ class TrainConfig:
     lambda_projected: float = 0.0  # weight of the critic on frozen ImageNet features (Projected GAN; 0: off)
     lambda_perceptual: float = 0.0  # distance to the photo in those features (perceptual loss; 0: off)
     lambda_components: float = 0.0  # weight of the eye and mouth critics (GFPGAN; needs boxes in the data; 0: off)
+    lambda_landmarks: float = 0.0  # distance of the face's landmarks to the photo's, as --landmark-head reads them
+    landmark_head: str = ""  # another fitted p2p.critics.landmarks.LandmarkHead (default: the one p2p ships)
     d_augment: bool = False  # DiffAugment (Zhao et al. 2020): D sees every pair shifted and cut out
     ema: float = 0.0  # decay of the generator weights' moving average, e.g. 0.999 (0: off)
     lr: float = 2e-4  # Adam learning rate of G and D (paper: 2e-4)
@@ -148,8 +151,9 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
         parser.error(f"--gan-mode must be one of {GAN_MODES}")
     if not 0 <= config.ema < 1:
         parser.error("--ema is a decay in [0, 1), e.g. 0.999")
-    if min(config.lambda_projected, config.lambda_perceptual, config.lambda_components) < 0:
-        parser.error("--lambda-projected, --lambda-perceptual and --lambda-components are weights >= 0")
+    weights = (config.lambda_projected, config.lambda_perceptual, config.lambda_components, config.lambda_landmarks)
+    if min(weights) < 0:
+        parser.error("--lambda-projected, --lambda-perceptual, --lambda-components and --lambda-landmarks are >= 0")
     if config.lambda_fm and config.gan_mode == "none":
         parser.error("--lambda-fm needs a discriminator (a --gan-mode other than none)")
     if config.critic_warmup < 0:
@@ -347,10 +351,13 @@ class Trainer:
         )
         self.D = MultiscaleDiscriminator(4, config.ndf, 3, config.norm, config.d_scales).to(self.device)
         # The later critics, each only when its weight asks for it (so the paper's recipe draws the same weights).
-        wants_features = config.lambda_projected or config.lambda_perceptual
+        wants_features = config.lambda_projected or config.lambda_perceptual or config.lambda_landmarks
         self.features = pretrained_efficientnet(self.device) if wants_features else None
         self.P = ProjectedDiscriminator(config.ndf).to(self.device) if config.lambda_projected else None
         self.C = ComponentCritics(config.ndf).to(self.device) if config.lambda_components else None
+        self.landmarker = None
+        if config.lambda_landmarks:
+            self.landmarker = fitted_landmark_head(config.landmark_head).to(self.device)
         if self.C is not None and not has_box(torch.from_numpy(np.stack(self.train_set.boxes))).any():
             raise SystemExit(
                 f"--lambda-components: no training pair in {config.data} has eye and mouth boxes in its "
@@ -541,6 +548,14 @@ class Trainer:
                 loss_G_perc = perceptual_loss(image_features(self.features, fake), photo_features)
             loss_G = loss_G + config.lambda_perceptual * loss_G_perc
             losses["G_perc"] = loss_G_perc.item()
+        if self.landmarker is not None:
+            with self.autocast():
+                with torch.no_grad():
+                    photo_maps = image_features(self.features, self.projected_resize(photo))
+                fake_maps = image_features(self.features, self.projected_resize(fake))
+            loss_G_lm = landmark_loss(self.landmarker, fake_maps, photo_maps)
+            loss_G = loss_G + config.lambda_landmarks * loss_G_lm
+            losses["G_lm"] = loss_G_lm.item()
         if self.C is not None:
             self.C.requires_grad_(False)
             with self.autocast():
@@ -564,12 +579,16 @@ class Trainer:
         return losses | {"G_L1": loss_G_L1.item()}
 
     @staticmethod
-    def projected_augment(images: torch.Tensor) -> torch.Tensor:
+    def projected_resize(images: torch.Tensor) -> torch.Tensor:
+        """A batch at PROJECTED_SIZE, the side the frozen network reads faces at."""
+        # In fp32: PyTorch's antialiased resize has no bf16 kernel on CPUs.
+        return F.interpolate(images.float(), size=(PROJECTED_SIZE,) * 2, mode="bilinear", antialias=True)
+
+    @classmethod
+    def projected_augment(cls, images: torch.Tensor) -> torch.Tensor:
         """What P sees of a batch: resized to PROJECTED_SIZE, then DiffAugment's colour, translation and
         cutout (a fresh draw per image; P judges faces, not pairs)."""
-        # In fp32: PyTorch's antialiased resize has no bf16 kernel on CPUs.
-        images = F.interpolate(images.float(), size=(PROJECTED_SIZE,) * 2, mode="bilinear", antialias=True)
-        return diff_augment(len(images), PROJECTED_SIZE)(colour_augment(images))
+        return diff_augment(len(images), PROJECTED_SIZE)(colour_augment(cls.projected_resize(images)))
 
     @torch.no_grad()
     def update_ema(self) -> None:
@@ -610,7 +629,16 @@ class Trainer:
 
     LOSS_FIELDS = (
         *("step", "lr", "seconds", "G_GAN", "G_L1", "G_FM", "G_MS", "D_real", "D_fake"),
-        *("G_proj", "G_perc", "G_comp", "P_real", "P_fake", "C_real", "C_fake"),  # later columns: old logs still read
+        *(
+            "G_proj",
+            "G_perc",
+            "G_comp",
+            "P_real",
+            "P_fake",
+            "C_real",
+            "C_fake",
+            "G_lm",
+        ),  # later columns: old logs still read
     )
 
     def log_losses(self, losses: dict[str, float], elapsed: float) -> None:

@@ -128,7 +128,9 @@ def test_the_later_recipe_options_train_together(data: Path, tmp_path: Path) -> 
 
 
 PRETRAINED_OPTIONS = {"lambda_projected": 1.0, "lambda_perceptual": 1.0, "lambda_components": 1.0}
+PRETRAINED_OPTIONS["lambda_landmarks"] = 1.0
 PRETRAINED_FLAGS = ["--lambda-projected", "1", "--lambda-perceptual", "1", "--lambda-components", "1"]
+PRETRAINED_FLAGS += ["--lambda-landmarks", "1"]
 
 
 @pytest.mark.parametrize("amp", ["off", "on"], ids=["fp32", "bf16"])
@@ -139,7 +141,7 @@ def test_the_pretrained_feature_and_component_critics_train(data: Path, tmp_path
     mixing = [b.clone() for b in trainer.P.projection.buffers()]
     heads, eyes = [[p.detach().clone() for p in m.parameters()] for m in (trainer.P.heads, trainer.C)]
     history = [trainer.train_step(drawing, photo, boxes) for _ in range(3)]
-    new = {"P_real", "P_fake", "C_real", "C_fake", "G_proj", "G_perc", "G_comp"}
+    new = {"P_real", "P_fake", "C_real", "C_fake", "G_proj", "G_perc", "G_comp", "G_lm"}
     assert set(history[-1]) == new | {"D_real", "D_fake", "G_GAN", "G_L1", "G_FM", "G_MS"}
     assert all(math.isfinite(v) for losses in history for v in losses.values())
     assert all(torch.equal(a, b) for a, b in zip(frozen, trainer.features.parameters()))  # ImageNet's, unchanged
@@ -203,7 +205,7 @@ def test_only_the_options_that_need_the_weights_package_ask_for_it(
     monkeypatch.setattr(efficientnet, "WEIGHTS_PACKAGE", "no_such_weights_package")
     trainer = tiny_trainer(data, tmp_path, lambda_components=1.0)
     trainer.train_step(*first_batch(trainer))
-    for option in ("lambda_projected", "lambda_perceptual"):
+    for option in ("lambda_projected", "lambda_perceptual", "lambda_landmarks"):
         with pytest.raises(SystemExit, match="pip install -r requirements-train.txt"):
             tiny_trainer(data, tmp_path, **{option: 1.0})
 
