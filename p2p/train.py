@@ -14,13 +14,16 @@ of Mao et al. 2019 (`--lambda-ms`) so that different seeds give different faces,
 DiffAugment for the discriminator (`--d-augment`), against its overfitting a few thousand photos, and a
 critics-only warm-up (`--critic-warmup`), so that a warm-started generator first meets critics that know something.
 
-Critics that know what photos look like, each on when its weight is above 0 (the first two need the
-ImageNet weights of requirements-train.txt): a Projected GAN critic on frozen EfficientNet-Lite0 features of
-the face at 128 px, hinge loss, DiffAugment colour, translation and cutout (`--lambda-projected`, its weight
+Critics that know what photos look like, each on when its weight is above 0 (all but the eye and mouth
+critics need the ImageNet weights of requirements-train.txt): a Projected GAN critic on frozen EfficientNet-Lite0
+features of the face at 128 px, hinge loss, DiffAugment colour, translation and cutout (`--lambda-projected`, its weight
 beside the conditional PatchGAN's 1, which checks that the face matches the drawing; `--gan-mode none`
 leaves it alone); a perceptual loss on the same features (`--lambda-perceptual`), so that a lower
 `--lambda-l1` need not paint the average photo; GFPGAN's eye and mouth critics on crops at the boxes the
-dataset's manifest gives each pair (`--lambda-components`). See `p2p.critics.projected` and `p2p.critics.components`.
+dataset's manifest gives each pair (`--lambda-components`); and the face's 68 landmarks held to the photo's, as a
+head fitted to dlib's points reads them on the same features (`--lambda-landmarks`), so that every seed puts the
+eyes and mouth where the drawing has them. See `p2p.critics.projected`, `p2p.critics.components` and
+`p2p.critics.landmarks`.
 
 Outputs in --out: `checkpoint.pt` (everything needed to resume, see
 `p2p.checkpoint`; written every --save-every-min minutes, on Ctrl-C / SIGTERM and
@@ -56,6 +59,7 @@ import numpy as np
 import torch
 import torch.distributed as dist
 import torch.nn.functional as F
+from safetensors import SafetensorError
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader
 from tqdm import tqdm
@@ -357,7 +361,10 @@ class Trainer:
         self.C = ComponentCritics(config.ndf).to(self.device) if config.lambda_components else None
         self.landmarker = None
         if config.lambda_landmarks:
-            self.landmarker = fitted_landmark_head(config.landmark_head).to(self.device)
+            try:
+                self.landmarker = fitted_landmark_head(config.landmark_head).to(self.device)
+            except (OSError, RuntimeError, SafetensorError) as err:  # no such file, not a head, another head's shape
+                raise SystemExit(f"--landmark-head {config.landmark_head}: not a fitted LandmarkHead ({err})") from err
         if self.C is not None and not has_box(torch.from_numpy(np.stack(self.train_set.boxes))).any():
             raise SystemExit(
                 f"--lambda-components: no training pair in {config.data} has eye and mouth boxes in its "

@@ -193,6 +193,14 @@ def test_pairs_without_boxes_give_the_eye_and_mouth_critics_nothing(data: Path, 
     assert all(p.grad is None or p.grad.abs().sum() == 0 for p in trainer.C.parameters())
 
 
+def test_a_landmark_head_that_is_not_one_is_refused_clearly(data: Path, tmp_path: Path) -> None:
+    not_a_head = tmp_path / "head.safetensors"
+    not_a_head.write_bytes(b"not safetensors")
+    for path in (tmp_path / "missing.safetensors", not_a_head):
+        with pytest.raises(SystemExit, match=f"--landmark-head {path}: not a fitted LandmarkHead"):
+            tiny_trainer(data, tmp_path / "run", lambda_landmarks=1.0, landmark_head=str(path))
+
+
 def test_component_critics_refuse_a_dataset_without_boxes(tmp_path: Path) -> None:
     bare = make_dataset(tmp_path / "bare")
     with pytest.raises(SystemExit, match="no training pair .* has eye and mouth boxes"):
