@@ -48,10 +48,10 @@ class LandmarkHead(nn.Module):
         maps = [features[0]] + [
             F.interpolate(f, size=(side, side), mode="bilinear", align_corners=False) for f in features[1:HEAD_STAGES]
         ]
-        heat = self.mix(torch.cat(maps, 1).float()).flatten(2).softmax(-1)  # N × 68 × side²
+        heat = self.mix(torch.cat(maps, 1).float()).flatten(2).softmax(-1).unflatten(2, (side, side))
         centres = (torch.arange(side, device=heat.device, dtype=heat.dtype) + 0.5) / side
-        x = (heat.view(-1, POINTS, side, side).sum(2) * centres).sum(-1)
-        y = (heat.view(-1, POINTS, side, side).sum(3) * centres).sum(-1)
+        x = (heat.sum(2) * centres).sum(-1)  # each point's heatmap summed over rows: its distribution over columns
+        y = (heat.sum(3) * centres).sum(-1)
         return torch.stack([x, y], -1)
 
 
